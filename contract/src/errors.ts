@@ -1,0 +1,35 @@
+/**
+ * Every error the service answers with has a stable machine-readable code. The HTTP status is
+ * derived from the code in one place so that handlers never choose a status themselves.
+ */
+export const ERROR_STATUS = {
+  invalid_json: 400,
+  invalid_request: 400,
+  empty_text: 400,
+  invalid_unicode: 400,
+  control_characters: 400,
+  unknown_layer: 400,
+  unknown_model: 404,
+  unknown_detector: 404,
+  not_found: 404,
+  method_not_allowed: 405,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  text_too_long: 413,
+  batch_too_large: 413,
+  unauthorized: 401,
+  forbidden: 403,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  queue_full: 503,
+  not_ready: 503,
+  backend_unavailable: 503,
+  timeout: 504,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}

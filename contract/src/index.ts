@@ -1,0 +1,4 @@
+export * from './errors.ts';
+export * from './text.ts';
+export * from './inference.ts';
+export * from './detect.ts';

@@ -1,0 +1,45 @@
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const BUNDLED_PACKS_DIR = path.resolve(here, '../models');
+export const BUNDLED_PACK = 'tinylm-en-v1';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/**
+ * Every setting is an environment variable with a default, resolved and validated once at
+ * start-up so that a bad deployment fails before it takes traffic.
+ */
+export const configSchema = z.object({
+  HOST: z.string().default('0.0.0.0'),
+  PORT: int(8081),
+  /** Folder holding one sub-folder per model pack. */
+  MODEL_PACKS_DIR: z.string().default(BUNDLED_PACKS_DIR),
+  /** Comma-separated pack names to load; the first is the default. */
+  MODEL_PACKS: z.string().default(BUNDLED_PACK),
+  ORT_INTRA_OP_THREADS: int(Math.max(1, os.availableParallelism()), 1),
+  MAX_TEXT_CHARS: int(100_000, 1),
+  MAX_BATCH_TEXTS: int(64, 1),
+  MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
+  /** Padded tokens (batch size x longest sequence) one model call may hold. */
+  BATCH_MAX_TOKENS: int(8192, 1),
+  BATCH_MAX_WAIT_MS: int(4, 0),
+  /** Windows waiting in the queue before new requests are turned away with 503. */
+  QUEUE_MAX_WINDOWS: int(1024, 1),
+  WINDOW_OVERLAP_TOKENS: int(64, 0),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

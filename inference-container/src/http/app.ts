@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError } from '../errors.ts';
+import type { InferenceService } from '../service.ts';
+import { embeddingRoutes } from './routes/embed.ts';
+import { featureRoutes } from './routes/features.ts';
+import { opsRoutes } from './routes/ops.ts';
+
+export type AppEnv = { Variables: { service: InferenceService } };
+
+export function createApp(service: InferenceService): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    c.set('service', service);
+    await next();
+    const route = c.req.routePath || 'unmatched';
+    service.metrics.requestSeconds.observe({ route, status: String(c.res.status) }, (performance.now() - started) / 1000);
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: service.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `the request body is over ${service.config.MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', async (_c, next) => {
+    if (!service.ready) throw new ApiError('not_ready', 'the model is still loading', { retryAfter: 1 });
+    await next();
+  });
+
+  app.route('/', opsRoutes);
+  app.route('/', embeddingRoutes);
+  app.route('/', featureRoutes);
+
+  app.notFound((c) => c.json(new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
+      return c.json(err.toBody(), err.status as 400);
+    }
+    service.log.error('unhandled error', { path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined });
+    return c.json(new ApiError('internal', 'internal error').toBody(), 500);
+  });
+  return app;
+}

@@ -1,0 +1,37 @@
+import { serve } from '@hono/node-server';
+import { loadConfig } from './config.ts';
+import { createApp } from './http/app.ts';
+import { createLogger } from './log.ts';
+import { createMetrics } from './metrics.ts';
+import { InferenceService } from './service.ts';
+
+const config = loadConfig();
+const log = createLogger(config.LOG_LEVEL);
+const service = new InferenceService(config, createMetrics(), log);
+const app = createApp(service);
+
+// Listen at once so /health answers while the model loads; /ready turns 200 when it is warm.
+const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) => {
+  log.info('listening', { host: config.HOST, port: info.port });
+});
+
+service.start().then(
+  () => log.info('ready', { ready_after_ms: Math.round(service.readyAfterMs ?? 0) }),
+  (err: unknown) => {
+    log.error('failed to start', { error: String(err) });
+    process.exit(1);
+  },
+);
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down: finishing in-flight batches', { signal });
+  server.close();
+  await service.stop();
+  log.info('stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
