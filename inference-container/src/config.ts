@@ -30,6 +30,8 @@ export const configSchema = z.object({
   /** Windows waiting in the queue before new requests are turned away with 503. */
   QUEUE_MAX_WINDOWS: int(1024, 1),
   WINDOW_OVERLAP_TOKENS: int(64, 0),
+  /** How long SIGTERM waits for in-flight requests before exiting anyway. */
+  SHUTDOWN_GRACE_MS: int(15_000, 0),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
 });
 

@@ -28,8 +28,15 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info('shutting down: finishing in-flight batches', { signal });
-  server.close();
+  // Stop accepting, let queued batches run, then wait until their answers have been written.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const force = setTimeout(() => {
+    log.warn('shutdown grace period over; exiting with requests still open');
+    process.exit(1);
+  }, config.SHUTDOWN_GRACE_MS);
   await service.stop();
+  await closed;
+  clearTimeout(force);
   log.info('stopped');
   process.exit(0);
 }

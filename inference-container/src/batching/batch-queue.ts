@@ -73,6 +73,12 @@ export class BatchQueue {
   async drain(): Promise<void> {
     this.closed = true;
     if (!this.running && this.waiting.length === 0) return;
+    // Queued work need not wait out the batching delay any more.
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+      void this.loop();
+    }
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
