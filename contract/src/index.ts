@@ -2,3 +2,4 @@ export * from './errors.ts';
 export * from './text.ts';
 export * from './inference.ts';
 export * from './detect.ts';
+export * from './extract.ts';
