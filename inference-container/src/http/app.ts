@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../errors.ts';
 import type { InferenceService } from '../service.ts';
 import { embeddingRoutes } from './routes/embed.ts';
+import { extractRoutes } from './routes/extract.ts';
 import { featureRoutes } from './routes/features.ts';
 import { opsRoutes } from './routes/ops.ts';
 
@@ -18,6 +19,7 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     const route = c.req.routePath || 'unmatched';
     service.metrics.requestSeconds.observe({ route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  app.route('/', extractRoutes); // before the JSON body limit and readiness gate: uploads are larger and need no model
   app.use(
     '/v1/*',
     bodyLimit({

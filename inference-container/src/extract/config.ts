@@ -1,0 +1,38 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** File and image extraction settings; env vars with defaults, validated once at start-up. */
+export const extractConfigSchema = z.object({
+  /** Largest upload accepted, in bytes. */
+  EXTRACT_MAX_BYTES: int(10 * 1024 * 1024, 1024),
+  /** Longest extracted text returned, in characters; longer documents are refused, not cut. */
+  EXTRACT_MAX_CHARS: int(500_000, 1),
+  EXTRACT_MAX_PDF_PAGES: int(200, 1),
+  /** Sum of a .docx archive's uncompressed entries, declared and actual. */
+  EXTRACT_MAX_UNZIPPED_BYTES: int(64 * 1024 * 1024, 1024),
+  EXTRACT_MAX_ZIP_ENTRIES: int(2000, 1),
+  /** Highest compression ratio one archive entry may claim; real documents stay far below it. */
+  EXTRACT_MAX_ZIP_RATIO: int(200, 1),
+  /** Decoded pixels (width x height) an image may have; guards against decompression bombs. */
+  EXTRACT_MAX_PIXELS: int(40_000_000, 1),
+  /** Images are shrunk so their longer side is at most this before OCR. */
+  OCR_MAX_SIDE: int(1600, 64),
+  OCR_THREADS: int(Math.max(1, Math.min(4, os.availableParallelism())), 1),
+  /** Images waiting for the OCR model before new ones are turned away with 503. */
+  OCR_QUEUE_MAX: int(8, 1),
+  /** Mean recognition confidence under which the answer carries a low_confidence warning (0-100). */
+  OCR_MIN_CONFIDENCE: int(80, 0),
+});
+
+export type ExtractConfig = z.infer<typeof extractConfigSchema>;
+
+export function loadExtractConfig(env: Record<string, string | undefined> = process.env): ExtractConfig {
+  const parsed = extractConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid extraction configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

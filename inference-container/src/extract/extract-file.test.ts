@@ -1,0 +1,200 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../errors.ts';
+import { extractFile, type Upload } from './extract-file.ts';
+import { OcrEngine } from './ocr-engine.ts';
+import { docxEntries, makeDocx, makePdf, makePngBomb, makeTextPng, makeZip, testConfig, textSvg } from './test-fixtures.ts';
+
+const cfg = testConfig();
+const ocr = new OcrEngine({ threads: 2, queueMax: 4 });
+const run = (u: Upload, c = cfg) => extractFile(u, c, ocr);
+const text = (s: string, filename?: string, contentType?: string): Upload => ({ bytes: Buffer.from(s, 'utf8'), filename, contentType });
+
+async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ApiError);
+  const e = err as ApiError;
+  return { code: e.code, status: e.status, message: e.message };
+}
+
+describe('text formats', () => {
+  it('reads plain text, tidying whitespace but keeping paragraphs', async () => {
+    const r = await run(text('\uFEFF  First   line of text.\r\n\r\n\r\n\r\nSecond paragraph.  \n', 'notes.txt'));
+    expect(r).toEqual({ text: 'First line of text.\n\nSecond paragraph.', media_type: 'text/plain', method: 'plain', chars: 38, warnings: [] });
+  });
+
+  it('reads UTF-16 text that starts with a byte-order mark', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Grüße aus Köln.', 'utf16le')]);
+    expect((await run({ bytes, filename: 'a.txt' })).text).toBe('Grüße aus Köln.');
+  });
+
+  it('strips Markdown markup and leaves code blocks out with a warning', async () => {
+    const md = '---\ntitle: x\n---\n# A heading\n\nSome **bold** and _italic_ text with a [link](https://example.com).\n\n```js\nconst x = 1;\n```\n\n- item one\n- item two\n';
+    const r = await run(text(md, 'post.md'));
+    expect(r.method).toBe('markdown');
+    expect(r.media_type).toBe('text/markdown');
+    expect(r.text).toBe('A heading\n\nSome bold and italic text with a link.\n\nitem one\nitem two');
+    expect(r.warnings.map((w) => w.code)).toEqual(['code_removed']);
+  });
+
+  it('turns HTML into readable text without scripts, styles or comments', async () => {
+    const html = `<!doctype html><html><head><title>T</title><style>p{color:red}</style></head><body>
+      <script>alert("x > y")</script><h1>Title &amp; more</h1><!-- hidden --><p>First <b>para</b>graph.</p>
+      <p data-x="a>b">Caf&eacute; &#8212; &#x1F600;</p><ul><li>one</li><li>two</li></ul></body></html>`;
+    const r = await run(text(html, 'page.html'));
+    expect(r.method).toBe('html');
+    expect(r.text).toBe('Title & more\n\nFirst paragraph.\n\nCafé — 😀\n\none\ntwo');
+    expect(r.text).not.toMatch(/alert|color|hidden/);
+  });
+
+  it('recognises HTML by its content when the upload has no name', async () => {
+    const r = await run(text('<html><body><p>Hello there.</p></body></html>'));
+    expect(r).toMatchObject({ method: 'html', text: 'Hello there.' });
+  });
+});
+
+describe('documents', () => {
+  it('reads every page of a PDF', async () => {
+    const r = await run({ bytes: await makePdf(['The first page speaks of rivers.', 'The second page speaks of hills.']), filename: 'doc.pdf' });
+    expect(r).toMatchObject({ method: 'pdf', media_type: 'application/pdf', pages: 2, warnings: [] });
+    expect(r.text).toBe('The first page speaks of rivers.\n\nThe second page speaks of hills.');
+  });
+
+  it('says which PDF pages had no text layer', async () => {
+    const r = await run({ bytes: await makePdf(['Only this page has text.', '']) });
+    expect(r.pages).toBe(2);
+    expect(r.warnings).toEqual([{ code: 'empty_pages', message: '1 of 2 pages have no text layer and were skipped' }]);
+  });
+
+  it('refuses a PDF over the page limit before reading it', async () => {
+    const bytes = await makePdf(['a', 'b', 'c']);
+    expect(await refusal(run({ bytes }, testConfig({ EXTRACT_MAX_PDF_PAGES: '2' })))).toMatchObject({ code: 'too_many_pages', status: 413 });
+  });
+
+  it('answers no_text_found for a PDF without a text layer', async () => {
+    expect(await refusal(run({ bytes: await makePdf(['', '']) }))).toMatchObject({ code: 'no_text_found', status: 422 });
+  });
+
+  it('answers unreadable_file for a corrupt PDF', async () => {
+    const bytes = Buffer.from('%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >>\ngarbage without a trailer');
+    expect(await refusal(run({ bytes, filename: 'broken.pdf' }))).toMatchObject({ code: 'unreadable_file', status: 422 });
+  });
+
+  it('reads the paragraphs of a Word document', async () => {
+    const r = await run({ bytes: makeDocx(['Dear reader,', 'This letter was typed in Word & saved as .docx.']), filename: 'letter.docx' });
+    expect(r).toMatchObject({ method: 'docx', media_type: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document' });
+    expect(r.text).toBe('Dear reader,\n\nThis letter was typed in Word & saved as .docx.');
+  });
+
+  it('refuses a ZIP archive that is not a Word document', async () => {
+    const bytes = makeZip([{ name: 'notes.txt', data: 'hello' }]);
+    expect(await refusal(run({ bytes, filename: 'x.docx' }))).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+  });
+});
+
+describe('zip bombs in .docx', () => {
+  it('refuses an archive that declares more than the unzipped limit', async () => {
+    const entries = [...docxEntries(['x']), { name: 'word/media/big.bin', data: 'small', declaredSize: 3_000_000_000 }];
+    const r = await refusal(run({ bytes: makeZip(entries) }));
+    expect(r).toMatchObject({ code: 'archive_too_large', status: 413 });
+    expect(r.message).toMatch(/unpacks to more than/);
+  });
+
+  it('refuses an entry that inflates past the size it declares', async () => {
+    const entries = [...docxEntries(['x']), { name: 'word/media/liar.bin', data: Buffer.alloc(2_000_000), declaredSize: 100 }];
+    const r = await refusal(run({ bytes: makeZip(entries) }));
+    expect(r).toMatchObject({ code: 'archive_too_large' });
+    expect(r.message).toMatch(/unpacks to more than it declares/);
+  });
+
+  it('refuses a highly compressed entry by its ratio before inflating it', async () => {
+    const entries = [...docxEntries(['x']), { name: 'word/media/zeros.bin', data: Buffer.alloc(20_000_000) }];
+    const r = await refusal(run({ bytes: makeZip(entries) }));
+    expect(r.message).toMatch(/compression ratio over 200:1/);
+  });
+
+  it('refuses archives with too many entries', async () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.xml`, data: '<a/>' }));
+    const bytes = makeZip([...docxEntries(['x']), ...many]);
+    expect(await refusal(run({ bytes }, testConfig({ EXTRACT_MAX_ZIP_ENTRIES: '20' })))).toMatchObject({ code: 'archive_too_large' });
+  });
+
+  it('answers unreadable_file for a truncated archive', async () => {
+    const bytes = makeDocx(['hello']).subarray(0, 200);
+    expect(await refusal(run({ bytes, filename: 'cut.docx' }))).toMatchObject({ code: 'unreadable_file', status: 422 });
+  });
+});
+
+describe('images', () => {
+  it('reads the words of a rendered PNG by OCR', async () => {
+    const png = await makeTextPng(['The quick brown fox jumps over', 'the lazy dog near the river.']);
+    const r = await run({ bytes: png, filename: 'shot.png' });
+    expect(r).toMatchObject({ method: 'ocr', media_type: 'image/png' });
+    expect(r.text.toLowerCase()).toContain('quick brown fox jumps over the lazy dog');
+    expect(r.warnings.map((w) => w.code)).toContain('ocr');
+  });
+
+  it('turns a JPEG upright by its EXIF orientation before reading it', async () => {
+    // Stored on its side with orientation 6 ("rotate 90° clockwise to display"), as phones do.
+    const sideways = await sharp(textSvg(['Sideways photos still read fine.'], { width: 700 })).rotate(-90).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+    const r = await run({ bytes: sideways, filename: 'photo.jpg' });
+    expect(r.text.toLowerCase()).toContain('sideways photos still read fine');
+  });
+
+  it('reads a PNG sent with a .pdf name as the PNG it is, and says so', async () => {
+    const png = await makeTextPng(['Named wrongly on purpose.']);
+    const r = await run({ bytes: png, filename: 'report.pdf', contentType: 'application/pdf' });
+    expect(r.method).toBe('ocr');
+    expect(r.text.toLowerCase()).toContain('named wrongly on purpose');
+    expect(r.warnings[0]).toEqual({ code: 'type_mismatch', message: 'the file was sent as a PDF but its content is a PNG image; it was read as what it is' });
+  });
+
+  it('refuses a decompression bomb by its header, before decoding', async () => {
+    const bomb = await makePngBomb(60_000, 60_000);
+    expect(bomb.length).toBeLessThan(200);
+    expect(await refusal(run({ bytes: bomb, filename: 'bomb.png' }))).toMatchObject({ code: 'image_too_large', status: 413 });
+  });
+
+  it('answers unreadable_file for a corrupt image', async () => {
+    const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not really a png')]);
+    expect(await refusal(run({ bytes }))).toMatchObject({ code: 'unreadable_file', status: 422 });
+  });
+
+  it('answers no_text_found for an image without text', async () => {
+    const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } }).webp().toBuffer();
+    expect(await refusal(run({ bytes: blank, filename: 'blank.webp' }))).toMatchObject({ code: 'no_text_found', status: 422 });
+  });
+});
+
+describe('hostile and unknown uploads', () => {
+  it('refuses unknown binary data as unsupported_media_type', async () => {
+    const bytes = Buffer.from([0x00, 0x01, 0x02, 0xfe, 0x00, 0x10, 0x9c, 0x00]);
+    expect(await refusal(run({ bytes, filename: 'a.txt' }))).toMatchObject({ code: 'unsupported_media_type', status: 415 });
+  });
+
+  it('names the format it refuses', async () => {
+    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).gif().toBuffer();
+    const r = await refusal(run({ bytes: gif, filename: 'x.png' }));
+    expect(r).toMatchObject({ code: 'unsupported_media_type' });
+    expect(r.message).toMatch(/GIF image/);
+  });
+
+  it('answers no_text_found for empty and blank files', async () => {
+    expect(await refusal(run({ bytes: new Uint8Array(0) }))).toMatchObject({ code: 'no_text_found' });
+    expect(await refusal(run(text(' \n\t\n ', 'blank.txt')))).toMatchObject({ code: 'no_text_found' });
+  });
+
+  it('refuses files over the size limit', async () => {
+    const r = await refusal(run(text('a'.repeat(2048)), testConfig({ EXTRACT_MAX_BYTES: '1024' })));
+    expect(r).toMatchObject({ code: 'payload_too_large', status: 413 });
+  });
+
+  it('refuses extracted text over the character limit instead of cutting it', async () => {
+    const r = await refusal(run(text('word '.repeat(300)), testConfig({ EXTRACT_MAX_CHARS: '1000' })));
+    expect(r).toMatchObject({ code: 'text_too_long', status: 413 });
+  });
+
+  it('removes control characters that extraction leaves behind', async () => {
+    expect((await run(text('Next\u0085 line\u009b and \ufffdtext.'))).text).toBe('Next line and text.');
+  });
+});

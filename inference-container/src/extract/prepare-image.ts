@@ -1,0 +1,46 @@
+import sharp from 'sharp';
+import { ApiError } from '../errors.ts';
+
+export interface ImageLimits {
+  maxPixels: number;
+  maxSide: number;
+}
+
+/**
+ * Decodes an upload into the picture the OCR model reads: upright (EXIF orientation), on white,
+ * at most `maxSide` pixels on its longer side, grey. Pixel limits are checked on the header
+ * before any pixel is decoded, so a decompression bomb costs nothing.
+ */
+export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Promise<Buffer> {
+  const input = () => sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' });
+  let meta: sharp.Metadata;
+  try {
+    meta = await input().metadata();
+  } catch (err) {
+    throw sharpError(err, limits.maxPixels);
+  }
+  const { width = 0, height = 0 } = meta;
+  if (width * height > limits.maxPixels) {
+    throw new ApiError('image_too_large', `the image is ${width}x${height} pixels; at most ${limits.maxPixels} pixels are accepted`);
+  }
+  try {
+    return await input()
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize({ width: limits.maxSide, height: limits.maxSide, fit: 'inside', withoutEnlargement: true })
+      .greyscale()
+      // The OCR pipeline expects three colour channels; grey stays grey in sRGB.
+      .toColourspace('srgb')
+      .png({ compressionLevel: 1 })
+      .toBuffer();
+  } catch (err) {
+    throw sharpError(err, limits.maxPixels);
+  }
+}
+
+function sharpError(err: unknown, maxPixels: number): ApiError {
+  if (/pixel limit/i.test(String((err as Error).message))) {
+    return new ApiError('image_too_large', `the image has more than ${maxPixels} pixels`);
+  }
+  return new ApiError('unreadable_file', 'the image is damaged and could not be decoded');
+}

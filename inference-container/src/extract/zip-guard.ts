@@ -1,0 +1,103 @@
+import zlib from 'node:zlib';
+import { ApiError } from '../errors.ts';
+
+export interface ZipLimits {
+  maxEntries: number;
+  maxUnzippedBytes: number;
+  maxRatio: number;
+}
+
+export interface ZipEntryInfo {
+  name: string;
+  compressedSize: number;
+  size: number;
+}
+
+const EOCD = 0x06054b50;
+const CENTRAL = 0x02014b50;
+const LOCAL = 0x04034b50;
+// Ratios are only meaningful for large entries: a tiny XML part of repeated spaces compresses hard.
+const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+const unreadable = (why: string) => new ApiError('unreadable_file', `the .docx archive is damaged: ${why}`);
+const tooBig = (why: string) => new ApiError('archive_too_large', `the .docx archive is refused: ${why}`);
+
+/**
+ * Walks a ZIP archive's central directory and inflates every entry under a hard output cap before
+ * any library unpacks it, so a zip bomb is refused on what it declares and on what it really holds.
+ */
+export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
+  const eocd = findEocd(buf);
+  if (eocd < 0) throw unreadable('no end-of-archive record');
+  const declaredEntries = buf.readUInt16LE(eocd + 10);
+  const cdSize = buf.readUInt32LE(eocd + 12);
+  const cdOffset = buf.readUInt32LE(eocd + 16);
+  if (declaredEntries === 0xffff || cdOffset === 0xffffffff) throw tooBig('ZIP64 archives are not accepted');
+  if (declaredEntries > limits.maxEntries) throw tooBig(`${declaredEntries} entries (limit ${limits.maxEntries})`);
+  if (cdOffset + cdSize > eocd) throw unreadable('the central directory lies outside the file');
+
+  const entries: ZipEntryInfo[] = [];
+  let declaredTotal = 0;
+  let actualTotal = 0;
+  let p = cdOffset;
+  while (p < cdOffset + cdSize) {
+    if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) throw unreadable('a broken central directory entry');
+    if (entries.length >= limits.maxEntries) throw tooBig(`more than ${limits.maxEntries} entries`);
+    const flags = buf.readUInt16LE(p + 8);
+    const method = buf.readUInt16LE(p + 10);
+    const compressedSize = buf.readUInt32LE(p + 20);
+    const size = buf.readUInt32LE(p + 24);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const extraLen = buf.readUInt16LE(p + 30);
+    const commentLen = buf.readUInt16LE(p + 32);
+    const localOffset = buf.readUInt32LE(p + 42);
+    const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+    p += 46 + nameLen + extraLen + commentLen;
+
+    if (flags & 1) throw unreadable('it is encrypted');
+    if (size === 0xffffffff || compressedSize === 0xffffffff) throw tooBig('ZIP64 entries are not accepted');
+    declaredTotal += size;
+    if (declaredTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
+    if (size > RATIO_FLOOR_BYTES && size > compressedSize * limits.maxRatio) {
+      throw tooBig(`entry ${JSON.stringify(name.slice(0, 100))} claims a compression ratio over ${limits.maxRatio}:1`);
+    }
+
+    if (localOffset + 30 > buf.length || buf.readUInt32LE(localOffset) !== LOCAL) throw unreadable('a missing local header');
+    const dataStart = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
+    if (dataStart + compressedSize > buf.length) throw unreadable('an entry runs past the end of the file');
+    const data = buf.subarray(dataStart, dataStart + compressedSize);
+    actualTotal += inflatedSize(data, method, size, name);
+    if (actualTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
+    entries.push({ name, compressedSize, size });
+  }
+  return entries;
+}
+
+function inflatedSize(data: Buffer, method: number, declared: number, name: string): number {
+  if (method === 0) {
+    if (data.length !== declared) throw unreadable(`stored entry ${JSON.stringify(name.slice(0, 100))} has the wrong size`);
+    return data.length;
+  }
+  if (method !== 8) throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} uses compression method ${method}`);
+  let out: Buffer;
+  try {
+    // One byte over the declared size is enough to catch an entry that lies about its size.
+    out = zlib.inflateRawSync(data, { maxOutputLength: declared + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw tooBig(`entry ${JSON.stringify(name.slice(0, 100))} unpacks to more than it declares`);
+    }
+    throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} does not inflate`);
+  }
+  if (out.length !== declared) throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} has the wrong size`);
+  return out.length;
+}
+
+function findEocd(buf: Buffer): number {
+  // The record is 22 bytes plus a comment of at most 65535 bytes, at the very end.
+  const stop = Math.max(0, buf.length - 22 - 0xffff);
+  for (let i = buf.length - 22; i >= stop; i--) {
+    if (buf.readUInt32LE(i) === EOCD) return i;
+  }
+  return -1;
+}

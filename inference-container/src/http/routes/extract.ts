@@ -1,0 +1,54 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ApiError } from '../../errors.ts';
+import { type ExtractConfig, loadExtractConfig } from '../../extract/config.ts';
+import { extractFile } from '../../extract/extract-file.ts';
+import { OcrEngine } from '../../extract/ocr-engine.ts';
+import type { AppEnv } from '../app.ts';
+
+// Room for the multipart boundaries and the other form fields around the file itself.
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * POST /v1/extract: multipart/form-data with a `file` field (and an optional `filename` that
+ * overrides the part's own name). Extraction needs no language model, so it answers while the
+ * model is still loading; it keeps its own, larger body limit for uploads.
+ */
+export function createExtractRoutes(cfg: ExtractConfig, ocr = new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: cfg.OCR_QUEUE_MAX })) {
+  return new Hono<AppEnv>().post(
+    '/v1/extract',
+    bodyLimit({
+      maxSize: cfg.EXTRACT_MAX_BYTES + MULTIPART_OVERHEAD_BYTES,
+      onError: () => {
+        throw new ApiError('payload_too_large', `the file is over ${cfg.EXTRACT_MAX_BYTES} bytes`);
+      },
+    }),
+    async (c) => {
+      const type = c.req.header('content-type') ?? '';
+      if (!/^multipart\/form-data\b/i.test(type)) {
+        throw new ApiError('unsupported_media_type', 'send the file as multipart/form-data in a field named "file"');
+      }
+      let form: FormData;
+      try {
+        form = await c.req.raw.formData();
+      } catch {
+        throw new ApiError('invalid_request', 'the multipart body could not be parsed');
+      }
+      const file = form.get('file');
+      if (!(file instanceof File)) throw new ApiError('invalid_request', 'the form has no file in a field named "file"');
+      const name = form.get('filename');
+      const result = await extractFile(
+        {
+          bytes: new Uint8Array(await file.arrayBuffer()),
+          filename: typeof name === 'string' && name !== '' ? name : file.name,
+          contentType: file.type,
+        },
+        cfg,
+        ocr,
+      );
+      return c.json(result);
+    },
+  );
+}
+
+export const extractRoutes = createExtractRoutes(loadExtractConfig());
