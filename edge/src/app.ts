@@ -1,0 +1,79 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { ApiError } from './errors.ts';
+import type { AppEnv } from './http/env.ts';
+import { accountRoutes } from './routes/account.ts';
+import { analyzeRoutes } from './routes/analyze.ts';
+import { demoRoutes } from './routes/demo.ts';
+import { detectRoutes } from './routes/detect.ts';
+import { docsRoutes } from './routes/docs.ts';
+import { extractRoutes } from './routes/extract.ts';
+import { opsRoutes } from './routes/ops.ts';
+import type { Services } from './services.ts';
+
+const ROUTES: Record<string, string[]> = {
+  '/v1/detect': ['POST'],
+  '/analyze': ['POST'],
+  '/v1/extract': ['POST'],
+  '/v1/demo/detect': ['POST'],
+  '/v1/demo/extract': ['POST'],
+  '/v1/predictions': ['GET'],
+  '/v1/usage': ['GET'],
+  '/health': ['GET'],
+  '/ready': ['GET'],
+  '/openapi.json': ['GET'],
+  '/docs': ['GET'],
+};
+
+/** Maps every failure to `{error: {code, message}}` with the code's status, in one place. */
+export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
+  let apiError: ApiError;
+  if (err instanceof ApiError) apiError = err;
+  else if (err instanceof HTTPException && /json/i.test(err.message)) apiError = new ApiError('invalid_json', 'the request body is not valid JSON');
+  else if (err instanceof HTTPException && err.status < 500) apiError = new ApiError('invalid_request', err.message);
+  else {
+    let log = console as Pick<Console, 'error'>;
+    try {
+      log = { error: (m: string) => c.get('services').log.error(m, { path: c.req.path, error: String(err) }) };
+    } catch {
+      // services were never built (bad configuration): console is all there is
+    }
+    log.error(`unhandled error: ${String(err)}`);
+    apiError = new ApiError('internal', 'internal error');
+  }
+  if (apiError.retryAfter !== undefined) c.header('Retry-After', String(apiError.retryAfter));
+  return c.json(apiError.toBody(), apiError.status as 400);
+}
+
+/** `services` is resolved per request so the Worker can build it lazily from its bindings. */
+export function createApp(services: (env: Record<string, unknown>) => Promise<Services>): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    c.set('startedAt', performance.now());
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID());
+    c.header('X-Request-Id', c.get('requestId'));
+    c.set('services', await services((c.env as Record<string, unknown> | undefined) ?? {}));
+    await next();
+  });
+
+  app.route('/', opsRoutes);
+  app.route('/', docsRoutes);
+  app.route('/', detectRoutes);
+  app.route('/', analyzeRoutes);
+  app.route('/', extractRoutes);
+  app.route('/', demoRoutes);
+  app.route('/', accountRoutes);
+
+  app.notFound((c) => {
+    const allowed = ROUTES[c.req.path];
+    if (allowed && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      return c.json(new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`).toBody(), 405);
+    }
+    return c.json(new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404);
+  });
+  app.onError((err, c) => errorResponse(err, c));
+  return app;
+}

@@ -1,0 +1,80 @@
+import type { Redis } from '@upstash/redis/cloudflare';
+import { sha256Hex } from '../auth/api-key.ts';
+import type { Logger } from '../log/logger.ts';
+import { withTimeout } from '../timeout.ts';
+import { Lru } from './lru.ts';
+
+export interface CacheScope {
+  /** The tenant: a key owner, or a hashed client address on the demo routes. */
+  tenant: string;
+  detector: string;
+  /** Backend catalogue version: changes when a model or detector is redeployed. */
+  version: string;
+  options: Record<string, unknown>;
+}
+
+/**
+ * NFC only: whitespace and case changes alter scores and character offsets, so texts that differ
+ * in them are different requests.
+ */
+export const normaliseText = (text: string) => text.normalize('NFC');
+
+/** The tenant is part of the key so no tenant can learn whether another submitted a text. */
+export async function cacheKey(namespace: string, scope: CacheScope, text: string): Promise<string> {
+  const opts = Object.keys(scope.options)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(scope.options[k])}`)
+    .join('&');
+  const digest = await sha256Hex([scope.tenant, scope.detector, scope.version, opts, normaliseText(text)].join('\u0000'));
+  return `cache:${namespace}:${digest}`;
+}
+
+/** JSON answers by key; callers know what shape they stored under their keys. */
+export interface ResponseCache {
+  get<T>(key: string): Promise<T | null>;
+  set(key: string, value: unknown): Promise<void>;
+}
+
+/**
+ * Redis behind a small in-isolate LRU. Fails open: a Redis error costs a recomputation, never an
+ * answer.
+ */
+export class TieredCache implements ResponseCache {
+  private lru: Lru<unknown>;
+  constructor(
+    private redis: Redis | null,
+    private ttlSeconds: number,
+    lruSize: number,
+    private timeoutMs: number,
+    private log: Logger,
+  ) {
+    // Without Redis the LRU is the whole cache, so keep it at least modestly sized.
+    this.lru = new Lru(redis ? lruSize : Math.max(lruSize, 1000));
+  }
+
+  async get<T>(key: string): Promise<T | null> {
+    const local = this.lru.get(key);
+    if (local !== undefined) return local as T;
+    if (!this.redis) return null;
+    try {
+      const raw = await withTimeout(this.redis.get<string>(key), this.timeoutMs, 'cache read');
+      if (typeof raw !== 'string') return null;
+      const value = JSON.parse(raw) as T;
+      this.lru.set(key, value, this.ttlSeconds * 1000);
+      return value;
+    } catch (err) {
+      this.log.warn('cache read failed; answering without cache', { error: String(err) });
+      return null;
+    }
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    this.lru.set(key, value, this.ttlSeconds * 1000);
+    if (!this.redis) return;
+    try {
+      await withTimeout(this.redis.set(key, JSON.stringify(value), { ex: this.ttlSeconds }), this.timeoutMs, 'cache write');
+    } catch (err) {
+      this.log.warn('cache write failed', { error: String(err) });
+    }
+  }
+}

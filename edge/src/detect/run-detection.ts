@@ -1,0 +1,169 @@
+import { textProblem, type DetectItem, type DetectRequest, type DetectResult } from '@detector/contract';
+import type { Context } from 'hono';
+import { sha256Hex } from '../auth/api-key.ts';
+import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
+import { ApiError } from '../errors.ts';
+import { defer } from '../http/defer.ts';
+import type { AppEnv } from '../http/env.ts';
+import type { PredictionRow, UsageDelta } from '../log/predictions.ts';
+import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
+
+type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
+
+export interface DetectionContext {
+  tenant: string;
+  route: string;
+  keyId: string | null;
+  ownerId: string | null;
+}
+
+const DEFAULT_DETECTOR = 'default';
+
+/** The options that change an answer, and so belong in the cache key. */
+function answerOptions(req: DetectRequest): Record<string, unknown> {
+  return {
+    profile: req.profile,
+    sentences: req.sentences,
+    model_name: req.model_name ?? null,
+    layer: req.layer ?? null,
+    classifier_type: req.classifier_type ?? null,
+  };
+}
+
+/** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */
+async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]): Promise<ItemOutcome[] | Response> {
+  const s = c.get('services');
+  const hfModel = hfModelOf(req.detector);
+  if (hfModel !== null) {
+    if (!s.hf) throw new ApiError('unknown_detector', 'hosted detectors are not enabled on this gateway');
+    const results = await hfDetect(s.hf, hfModel, texts, req.profile, s.fetch, s.config.INFERENCE_TIMEOUT_MS);
+    return results.map((result) => ({ result, cached: false }));
+  }
+  const { text: _t, texts: _ts, ...options } = req;
+  const single = texts.length === 1 && req.text !== undefined;
+  const body = JSON.stringify(single ? { ...options, text: texts[0] } : { ...options, texts });
+  const res = await s.pool.forward({
+    method: 'POST',
+    path: '/v1/detect',
+    headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
+    body,
+  });
+  // The backend's own errors (unknown detector, text too long...) pass through unchanged.
+  if (!res.ok) return res;
+  const payload = (await res.json()) as { result?: DetectResult; results?: DetectItem[] };
+  if (single && payload.result) return [{ result: payload.result, cached: false }];
+  if (!single && Array.isArray(payload.results)) {
+    const out: ItemOutcome[] = texts.map(() => ({ error: { code: 'internal', message: 'missing from the backend answer' } }));
+    for (const item of payload.results) {
+      if ('error' in item) out[item.index] = { error: item.error };
+      else {
+        const { index, ...result } = item;
+        out[index] = { result, cached: false };
+      }
+    }
+    return out;
+  }
+  throw new ApiError('backend_unavailable', 'the inference service answered in an unexpected shape', { retryAfter: 1 });
+}
+
+/**
+ * One detection request end to end: per-text validation, the tenant-scoped cache, the backend for
+ * the misses, and the prediction log after the answer.
+ */
+export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: DetectionContext): Promise<Response> {
+  const s = c.get('services');
+  const batch = req.texts !== undefined;
+  const texts = batch ? req.texts! : [req.text!];
+  if (texts.length > s.config.MAX_BATCH_TEXTS) {
+    throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
+  }
+  const detector = req.detector ?? DEFAULT_DETECTOR;
+  const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
+  const knownVersion = s.detectorVersions.get(detector);
+
+  const outcomes: Array<ItemOutcome | null> = [];
+  const keys: Array<string | null> = [];
+  for (const text of texts) {
+    const problem = textProblem(text);
+    if (problem) {
+      if (!batch) throw new ApiError(problem, problemMessage(problem));
+      outcomes.push({ error: { code: problem, message: problemMessage(problem) } });
+      keys.push(null);
+      continue;
+    }
+    const key = await cacheKey(s.config.CACHE_NAMESPACE, scope, text);
+    const hit = await s.cache.get<DetectResult>(key);
+    // A hit from before a detector release is stale even inside its TTL.
+    const fresh = hit && (!knownVersion || hit.detector.version === knownVersion);
+    outcomes.push(fresh ? { result: hit, cached: true } : null);
+    keys.push(key);
+  }
+
+  const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
+  if (missing.length > 0) {
+    const computed = await compute(c, req, missing.map((i) => texts[i]!));
+    if (computed instanceof Response) return computed;
+    missing.forEach((i, j) => {
+      const o = computed[j]!;
+      outcomes[i] = o;
+      if ('result' in o) {
+        s.detectorVersions.set(detector, o.result.detector.version);
+        defer(c, s.cache.set(keys[i]!, o.result));
+      }
+    });
+  }
+
+  const done = outcomes as ItemOutcome[];
+  const hits = done.filter((o) => 'result' in o && o.cached).length;
+  const answered = done.filter((o) => 'result' in o).length;
+  c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
+  defer(c, logPredictions(c, who, texts, done));
+
+  if (!batch) {
+    const only = done[0]!;
+    if ('error' in only) throw new ApiError('internal', only.error.message);
+    return c.json({ result: only.result, cached: only.cached });
+  }
+  const results = done.map((o, index) => ('error' in o ? { index, error: o.error } : { index, ...o.result, cached: o.cached }));
+  return c.json({ results });
+}
+
+function problemMessage(p: string): string {
+  switch (p) {
+    case 'empty_text':
+      return 'the text is empty';
+    case 'invalid_unicode':
+      return 'the text holds unpaired surrogate code units';
+    default:
+      return 'the text holds control characters';
+  }
+}
+
+async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[]): Promise<void> {
+  const s = c.get('services');
+  const latency = Math.round(performance.now() - c.get('startedAt'));
+  const createdAt = new Date().toISOString();
+  const rows: PredictionRow[] = [];
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
+    if (!('result' in o)) continue;
+    rows.push({
+      request_id: c.get('requestId'),
+      item_index: i,
+      key_id: who.keyId,
+      owner_id: who.ownerId,
+      route: who.route,
+      text_sha256: await sha256Hex(texts[i]!),
+      text_length: texts[i]!.length,
+      detector: o.result.detector.name,
+      detector_version: o.result.detector.version,
+      label: o.result.label,
+      probability: o.result.probability,
+      latency_ms: latency,
+      cached: o.cached,
+      created_at: createdAt,
+    });
+  }
+  const usage: UsageDelta | null = who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), requests: 1, texts: texts.length } : null;
+  await s.predictionLog.record(rows, usage);
+}

@@ -1,0 +1,93 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { tierLimits } from '../config.ts';
+import { ApiError } from '../errors.ts';
+import type { LimitResult, LimitRule, Limiter } from '../limits/limiter.ts';
+import type { AppEnv } from './env.ts';
+
+function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
+  const resetSeconds = Math.max(0, Math.ceil((r.reset - Date.now()) / 1000));
+  c.header('RateLimit-Limit', String(r.limit));
+  c.header('RateLimit-Remaining', String(Math.max(0, r.remaining)));
+  c.header('RateLimit-Reset', String(resetSeconds));
+}
+
+async function check(
+  c: Context<AppEnv>,
+  id: string,
+  rules: LimitRule[],
+  onRedisError: 'open' | 'closed',
+): Promise<void> {
+  const s = c.get('services');
+  let limiter: Limiter = s.limiter;
+  let shown: LimitResult | null = null;
+  for (const rule of rules) {
+    let r: LimitResult;
+    try {
+      r = await limiter.limit(id, rule);
+    } catch (err) {
+      if (onRedisError === 'closed') {
+        s.log.error('rate limiter unreachable; refusing (fail closed)', { rule: rule.name, error: String(err) });
+        c.header('Retry-After', '5');
+        throw new ApiError('backend_unavailable', 'rate limiting is unavailable; try again shortly', { retryAfter: 5 });
+      }
+      // Fail open, but not unbounded: the isolate's own counters still apply.
+      s.log.warn('rate limiter unreachable; using in-isolate limits (fail open)', { rule: rule.name, error: String(err) });
+      limiter = s.fallbackLimiter;
+      r = await limiter.limit(id, rule);
+    }
+    // Show the tightest window: the minute normally, the day once the quota binds.
+    if (!shown || r.remaining < shown.remaining || !r.success) shown = r;
+    if (!r.success) {
+      setHeaders(c, r);
+      const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
+      c.header('Retry-After', String(retryAfter));
+      if (rule.window === 'day') throw new ApiError('quota_exceeded', `daily quota of ${r.limit} requests used up`, { retryAfter });
+      throw new ApiError('rate_limited', `rate limit of ${r.limit} requests per minute exceeded`, { retryAfter });
+    }
+  }
+  if (shown) setHeaders(c, shown);
+}
+
+/**
+ * Per key, by tier: a per-minute limit and a daily quota. Redis unreachable: fail open (paying
+ * callers keep working on per-isolate limits).
+ */
+export const keyRateLimit =
+  (opts: { quota: boolean }): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const s = c.get('services');
+    const key = c.get('apiKey')!;
+    const t = tierLimits(s.config, key.tier);
+    const rules: LimitRule[] = [{ name: `key:${key.tier}:minute`, tokens: t.perMinute, window: 'minute' }];
+    if (opts.quota) rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day' });
+    await check(c, key.id, rules, 'open');
+    await next();
+  };
+
+export function clientIp(c: Context<AppEnv>): string {
+  const cf = c.req.header('cf-connecting-ip');
+  if (cf) return cf;
+  if (c.get('services').config.TRUST_FORWARDED_FOR) {
+    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (fwd) return fwd;
+  }
+  return 'unknown';
+}
+
+/**
+ * Per client address on the unauthenticated demo routes. Redis unreachable: fail closed, since
+ * per-isolate counters are no protection against an anonymous flood spread over many isolates.
+ */
+export const demoRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const s = c.get('services');
+  await check(
+    c,
+    clientIp(c),
+    [
+      { name: 'demo:minute', tokens: s.config.DEMO_PER_IP_PER_MINUTE, window: 'minute' },
+      { name: 'demo:day', tokens: s.config.DEMO_PER_IP_PER_DAY, window: 'day' },
+    ],
+    'closed',
+  );
+  await next();
+};

@@ -1,0 +1,85 @@
+import { Ratelimit } from '@upstash/ratelimit';
+import type { Redis } from '@upstash/redis/cloudflare';
+import { withTimeout } from '../timeout.ts';
+
+export interface LimitRule {
+  /** Names the counter: `key:minute`, `ip:day`, ... */
+  name: string;
+  tokens: number;
+  window: 'minute' | 'day';
+}
+
+export interface LimitResult {
+  success: boolean;
+  limit: number;
+  remaining: number;
+  /** Unix ms when the window frees up. */
+  reset: number;
+}
+
+export interface Limiter {
+  limit(identifier: string, rule: LimitRule): Promise<LimitResult>;
+}
+
+const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
+
+/**
+ * Fixed windows in isolate memory: exact for one isolate, which is what `pnpm start` runs and
+ * what the Redis-backed limiter falls back to when Redis is down.
+ */
+export class MemoryLimiter implements Limiter {
+  private windows = new Map<string, { start: number; used: number }>();
+  constructor(private now: () => number = Date.now) {}
+
+  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
+    const size = WINDOW_MS[rule.window];
+    const start = Math.floor(this.now() / size) * size;
+    const id = `${rule.name}:${identifier}`;
+    let w = this.windows.get(id);
+    if (!w || w.start !== start) {
+      w = { start, used: 0 };
+      this.windows.set(id, w);
+      if (this.windows.size > 10_000) this.sweep(start);
+    }
+    const success = w.used < rule.tokens;
+    if (success) w.used += 1;
+    return { success, limit: rule.tokens, remaining: Math.max(0, rule.tokens - w.used), reset: start + size };
+  }
+
+  private sweep(current: number): void {
+    for (const [k, w] of this.windows) if (w.start < current - WINDOW_MS.day) this.windows.delete(k);
+  }
+}
+
+/**
+ * @upstash/ratelimit over Upstash Redis: a sliding minute (smooth bursts) and a fixed day (a
+ * quota that resets at a predictable time). Each check is one atomic Lua script, so concurrent
+ * requests cannot overshoot a limit.
+ */
+export class RedisLimiter implements Limiter {
+  private limiters = new Map<string, Ratelimit>();
+  constructor(
+    private redis: Redis,
+    private timeoutMs: number,
+    private defer: (p: Promise<unknown>) => void,
+  ) {}
+
+  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
+    const id = `${rule.name}:${rule.tokens}`;
+    let rl = this.limiters.get(id);
+    if (!rl) {
+      rl = new Ratelimit({
+        redis: this.redis,
+        limiter: rule.window === 'minute' ? Ratelimit.slidingWindow(rule.tokens, '60 s') : Ratelimit.fixedWindow(rule.tokens, '1 d'),
+        prefix: `rl:${rule.name}`,
+        // Timeouts are ours to judge (fail open or closed per path), not the library's.
+        timeout: 0,
+        analytics: false,
+      });
+      this.limiters.set(id, rl);
+    }
+    const r = await withTimeout(rl.limit(identifier), this.timeoutMs, 'rate limit check');
+    this.defer(r.pending);
+    return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
+  }
+}

@@ -1,0 +1,34 @@
+import type { Context } from 'hono';
+import { Hono } from 'hono';
+import { ApiError } from '../errors.ts';
+import { requireKey } from '../http/auth.ts';
+import { limitBody } from '../http/body-limit.ts';
+import { defer } from '../http/defer.ts';
+import type { AppEnv } from '../http/env.ts';
+import { keyRateLimit } from '../http/rate-limit.ts';
+
+/** Multipart passes through untouched: the service parses it, the gateway only bounds its size. */
+export async function forwardExtract(c: Context<AppEnv>): Promise<Response> {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^multipart\/form-data\s*;\s*boundary=/i.test(type)) {
+    throw new ApiError('unsupported_media_type', 'expected multipart/form-data with a file field');
+  }
+  const body = await c.req.arrayBuffer();
+  const res = await c.get('services').pool.forward({
+    method: 'POST',
+    path: '/v1/extract',
+    headers: { 'content-type': type, 'x-request-id': c.get('requestId') },
+    body,
+  });
+  return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+}
+
+export const extractRoutes = new Hono<AppEnv>().post('/v1/extract', limitBody((c) => c.MAX_EXTRACT_BYTES), requireKey('extract'), keyRateLimit({ quota: true }), async (c) => {
+    const res = await forwardExtract(c);
+    const key = c.get('apiKey')!;
+    if (res.ok) {
+      const day = new Date().toISOString().slice(0, 10);
+      defer(c, c.get('services').predictionLog.record([], { key_id: key.id, day, requests: 1, texts: 0 }));
+    }
+    return res;
+  });

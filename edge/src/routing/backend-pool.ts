@@ -1,0 +1,147 @@
+import { ApiError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
+import { TimeoutError, withTimeout } from '../timeout.ts';
+import { CircuitBreaker } from './breaker.ts';
+
+export interface PoolOptions {
+  urls: string[];
+  timeoutMs: number;
+  retries: number;
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  healthTimeoutMs: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+interface Backend {
+  url: string;
+  breaker: CircuitBreaker;
+}
+
+export interface ForwardRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  /** Buffered, so the same body can be sent again to another backend. */
+  body?: ArrayBuffer | string;
+}
+
+/**
+ * Spreads requests over the inference backends, round robin over those whose circuit is closed.
+ * A connection failure is retried on the next backend; a timeout is not (the work may still be
+ * running). Answers the backend gave, errors included, pass through unchanged.
+ */
+export class BackendPool {
+  private backends: Backend[];
+  private next = 0;
+  private fetchImpl: typeof fetch;
+  private now: () => number;
+
+  constructor(
+    private opts: PoolOptions,
+    private log: Logger,
+  ) {
+    this.now = opts.now ?? Date.now;
+    this.backends = opts.urls.map((url) => ({
+      url: url.replace(/\/$/, ''),
+      breaker: new CircuitBreaker(opts.breakerFailures, opts.breakerCooldownMs, this.now),
+    }));
+    // Workers' fetch must be called unbound from the global, not as a method of another object.
+    this.fetchImpl = opts.fetch ?? ((input, init) => fetch(input, init));
+  }
+
+  status(): Array<{ url: string; state: string }> {
+    return this.backends.map((b) => ({ url: b.url, state: b.breaker.state }));
+  }
+
+  async forward(req: ForwardRequest): Promise<Response> {
+    const tried = new Set<Backend>();
+    let lastError: unknown = null;
+    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      const backend = await this.pick(tried);
+      if (!backend) break;
+      tried.add(backend);
+      try {
+        const res = await this.send(backend, req, this.opts.timeoutMs);
+        // 503 from the service means "not ready / queue full here": another backend may take it.
+        if (res.status === 503 && attempt < this.opts.retries && this.backends.length > tried.size) {
+          backend.breaker.failure();
+          lastError = new Error(`backend ${backend.url} answered 503`);
+          continue;
+        }
+        backend.breaker.success();
+        return res;
+      } catch (err) {
+        if (err instanceof TimeoutError) {
+          backend.breaker.failure();
+          throw new ApiError('timeout', `the inference service did not answer within ${this.opts.timeoutMs} ms`);
+        }
+        backend.breaker.failure();
+        lastError = err;
+        this.log.warn('inference backend unreachable', { backend: backend.url, error: String(err) });
+      }
+    }
+    const wait = Math.max(1, Math.ceil(Math.min(...this.backends.map((b) => b.breaker.retryInMs || this.opts.breakerCooldownMs)) / 1000));
+    throw new ApiError('backend_unavailable', 'no inference backend is available', {
+      retryAfter: wait,
+      details: lastError ? { last_error: String(lastError) } : undefined,
+    });
+  }
+
+  private async send(backend: Backend, req: ForwardRequest, timeoutMs: number): Promise<Response> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const res = await withTimeout(
+        this.fetchImpl(`${backend.url}${req.path}`, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal }),
+        timeoutMs,
+        `inference ${req.path}`,
+      );
+      // Read the body under the same deadline so a stalled stream counts as a timeout.
+      const body = await withTimeout(res.arrayBuffer(), timeoutMs, `inference ${req.path} body`);
+      return new Response(body, { status: res.status, headers: res.headers });
+    } catch (err) {
+      if (controller.signal.aborted) throw new TimeoutError(String(err));
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A closed backend in round-robin order, or a half-open one after a good health probe. */
+  private async pick(exclude: Set<Backend>): Promise<Backend | null> {
+    const n = this.backends.length;
+    for (let i = 0; i < n; i++) {
+      const b = this.backends[(this.next + i) % n]!;
+      if (exclude.has(b) || b.breaker.state !== 'closed') continue;
+      this.next = (this.next + i + 1) % n;
+      return b;
+    }
+    for (const b of this.backends) {
+      if (exclude.has(b) || !b.breaker.tryStartProbe()) continue;
+      if (await this.probe(b)) return b;
+    }
+    return null;
+  }
+
+  /** GET /ready: 200 only once the model is loaded. */
+  async probe(b: Backend): Promise<boolean> {
+    try {
+      const res = await this.send(b, { method: 'GET', path: '/ready' }, this.opts.healthTimeoutMs);
+      if (res.ok) {
+        b.breaker.success();
+        return true;
+      }
+    } catch {
+      // fall through: the probe failed
+    }
+    b.breaker.failure();
+    return false;
+  }
+
+  /** Probes every backend; used by /ready and the scheduled handler. */
+  async checkAll(): Promise<Array<{ url: string; ready: boolean }>> {
+    return Promise.all(this.backends.map(async (b) => ({ url: b.url, ready: await this.probe(b) })));
+  }
+}

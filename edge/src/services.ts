@@ -1,0 +1,112 @@
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { Redis } from '@upstash/redis/cloudflare';
+import { CachedKeyStore, staticKeyStore, SupabaseKeyStore, type KeyStore } from './auth/key-store.ts';
+import { TieredCache, type ResponseCache } from './cache/response-cache.ts';
+import type { Config } from './config.ts';
+import { MemoryLimiter, RedisLimiter, type Limiter } from './limits/limiter.ts';
+import { createLogger, type Logger } from './log/logger.ts';
+import { MemoryPredictionStore, PredictionLog, SupabasePredictionStore, type PredictionStore } from './log/predictions.ts';
+import { BackendPool } from './routing/backend-pool.ts';
+import type { HfOptions } from './routing/hf-backend.ts';
+
+/** Everything a request handler needs, built once per isolate from the validated config. */
+export interface Services {
+  config: Config;
+  log: Logger;
+  keys: KeyStore;
+  /** Redis-backed when configured; `fallbackLimiter` covers the paths that fail open. */
+  limiter: Limiter;
+  fallbackLimiter: Limiter;
+  cache: ResponseCache;
+  pool: BackendPool;
+  predictions: PredictionStore;
+  predictionLog: PredictionLog;
+  hf: HfOptions | null;
+  fetch: typeof fetch;
+  redis: Redis | null;
+  supabase: SupabaseClient | null;
+  /** Last detector version each requested detector answered with, to drop stale cache entries. */
+  detectorVersions: Map<string, string>;
+  /** Background work when there is no ExecutionContext (in-process tests). */
+  pending: Set<Promise<unknown>>;
+  mode: { redis: 'upstash' | 'memory'; database: 'supabase' | 'memory' };
+}
+
+export interface ServiceOverrides {
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export async function buildServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const log = createLogger(config.LOG_LEVEL);
+  const fetchImpl = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+  const pending = new Set<Promise<unknown>>();
+  const defer = (p: Promise<unknown>) => {
+    const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
+    pending.add(tracked);
+  };
+
+  const redis =
+    config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
+      ? new Redis({
+          url: config.UPSTASH_REDIS_REST_URL,
+          token: config.UPSTASH_REDIS_REST_TOKEN,
+          // Our own timeouts decide what an outage means; retrying inside a request only adds latency.
+          retry: false,
+          automaticDeserialization: false,
+          enableTelemetry: false,
+        })
+      : null;
+  const supabase =
+    config.SUPABASE_URL && config.SUPABASE_SERVICE_ROLE_KEY
+      ? createClient(config.SUPABASE_URL, config.SUPABASE_SERVICE_ROLE_KEY, {
+          auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+          global: { fetch: fetchImpl },
+        })
+      : null;
+
+  const staticKeys = await staticKeyStore(config.STATIC_API_KEYS, config.API_KEY_PEPPER);
+  const dbKeys = supabase ? new CachedKeyStore(new SupabaseKeyStore(supabase), config.KEY_CACHE_TTL_MS, overrides.now) : null;
+  const keys: KeyStore = {
+    byPrefix: async (prefix) => (await staticKeys.byPrefix(prefix)) ?? (dbKeys ? dbKeys.byPrefix(prefix) : null),
+  };
+
+  const fallbackLimiter = new MemoryLimiter(overrides.now);
+  const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, defer) : fallbackLimiter;
+  const predictions = supabase
+    ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5)
+    : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
+
+  return {
+    config,
+    log,
+    keys,
+    limiter,
+    fallbackLimiter,
+    cache: new TieredCache(redis, config.CACHE_TTL_SECONDS, config.CACHE_LRU_SIZE, config.REDIS_TIMEOUT_MS, log),
+    pool: new BackendPool(
+      {
+        urls: config.INFERENCE_URLS,
+        timeoutMs: config.INFERENCE_TIMEOUT_MS,
+        retries: config.INFERENCE_RETRIES,
+        breakerFailures: config.BREAKER_FAILURES,
+        breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
+        healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
+        fetch: fetchImpl,
+        now: overrides.now,
+      },
+      log,
+    ),
+    predictions,
+    predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log),
+    hf: config.HF_API_TOKEN
+      ? { apiUrl: config.HF_API_URL, token: config.HF_API_TOKEN, models: config.HF_MODELS, aiLabels: config.HF_AI_LABELS, threshold: config.HF_THRESHOLD }
+      : null,
+    fetch: fetchImpl,
+    redis,
+    supabase,
+    detectorVersions: new Map(),
+    pending,
+    mode: { redis: redis ? 'upstash' : 'memory', database: supabase ? 'supabase' : 'memory' },
+  };
+}
