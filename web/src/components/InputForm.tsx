@@ -1,0 +1,128 @@
+import type { Profile } from '@detector/contract';
+import { useId, useState, type DragEvent, type FormEvent } from 'react';
+import type { Busy } from '../App.tsx';
+
+const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,.png,.jpg,.jpeg,.webp,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,image/png,image/jpeg,image/webp';
+
+const PROFILES: Array<{ value: Profile; title: string; detail: string }> = [
+  { value: 'strict', title: 'Strict', detail: 'Flags about 1 in 100 human texts. Fewer false accusations; misses more AI text.' },
+  { value: 'balanced', title: 'Balanced', detail: 'Flags about 1 in 20 human texts. Catches more AI text; more false alarms.' },
+];
+
+interface Props {
+  text: string;
+  onText(text: string): void;
+  profile: Profile;
+  onProfile(p: Profile): void;
+  apiKey: string;
+  onApiKey(key: string): void;
+  busy: Busy;
+  onSubmit(): void;
+  onFile(file: File): void;
+}
+
+export function InputForm(props: Props) {
+  const { text, onText, profile, onProfile, apiKey, onApiKey, busy, onSubmit, onFile } = props;
+  const ids = { text: useId(), textHelp: useId(), file: useId(), fileHelp: useId(), key: useId(), keyHelp: useId() };
+  const [dragging, setDragging] = useState(false);
+  const working = busy !== 'idle';
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!working && text.trim()) onSubmit();
+  };
+  const drop = (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    const file = e.dataTransfer.files[0];
+    if (file && !working) onFile(file);
+  };
+
+  return (
+    <form onSubmit={submit} className="input-form" noValidate>
+      <div className="field">
+        <label htmlFor={ids.text}>Paste the text</label>
+        <textarea
+          id={ids.text}
+          aria-describedby={ids.textHelp}
+          value={text}
+          onChange={(e) => onText(e.target.value)}
+          rows={12}
+          spellCheck={false}
+          placeholder="Paste at least a paragraph: very short texts cannot be judged."
+        />
+        <p id={ids.textHelp} className="help">
+          {text.length.toLocaleString()} characters. English text of 50 words or more gives the most reliable result.
+        </p>
+      </div>
+
+      <div
+        className={`field dropzone${dragging ? ' dragging' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => setDragging(false)}
+        onDrop={drop}
+      >
+        <label htmlFor={ids.file}>Or upload a file or image</label>
+        <input
+          id={ids.file}
+          type="file"
+          accept={ACCEPT}
+          aria-describedby={ids.fileHelp}
+          disabled={working}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            if (file) onFile(file);
+            // Choosing the same file again should read it again.
+            e.target.value = '';
+          }}
+        />
+        <p id={ids.fileHelp} className="help">
+          .txt, .md, .html, .pdf, .docx, or a screenshot (.png, .jpg, .webp), up to 10 MB. You can also drop a file here.
+        </p>
+      </div>
+
+      <fieldset className="field profiles">
+        <legend>How sure before calling a text AI-written?</legend>
+        {PROFILES.map((p) => (
+          <label key={p.value} className={`choice${profile === p.value ? ' chosen' : ''}`}>
+            <input type="radio" name="profile" value={p.value} checked={profile === p.value} onChange={() => onProfile(p.value)} />
+            <span>
+              <strong>{p.title}</strong>
+              <span className="choice-detail">{p.detail}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+
+      <div className="field">
+        <label htmlFor={ids.key}>API key (optional)</label>
+        <input
+          id={ids.key}
+          type="password"
+          autoComplete="off"
+          value={apiKey}
+          onChange={(e) => onApiKey(e.target.value.trim())}
+          aria-describedby={ids.keyHelp}
+          placeholder="sk_…"
+        />
+        <p id={ids.keyHelp} className="help">
+          {apiKey ? 'Using your key: your own limits apply and your recent checks come from your account.' : 'Without a key you use the demo, limited to a few checks a minute. Recent checks are kept in this browser only.'}
+        </p>
+      </div>
+
+      <div className="actions">
+        <button type="submit" className="primary" disabled={working || !text.trim()}>
+          {busy === 'detecting' ? 'Checking…' : 'Check text'}
+        </button>
+        {text && (
+          <button type="button" className="secondary" disabled={working} onClick={() => onText('')}>
+            Clear
+          </button>
+        )}
+      </div>
+    </form>
+  );
+}

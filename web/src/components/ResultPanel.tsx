@@ -1,0 +1,58 @@
+import type { DetectResult } from '@detector/contract';
+import { fprWords, percent, VERDICT } from '../format.ts';
+import { HighlightedText } from './HighlightedText.tsx';
+import { WindowsList } from './WindowsList.tsx';
+
+const WARNING_TITLE: Record<string, string> = {
+  too_short: 'Too short to judge',
+  unsupported_language: 'Not English',
+  normalized_evasion: 'Hidden characters removed',
+  long_text_windows: 'Long text read in parts',
+};
+
+export function ResultPanel({ detection, text }: { detection: DetectResult; text: string }) {
+  const verdict = VERDICT[detection.label];
+  const scored = detection.normalized_text ?? text;
+  return (
+    <div className="result" data-testid="result">
+      <div className={`verdict verdict-${detection.label}`} data-testid="verdict">
+        <p className="verdict-title">{verdict.title}</p>
+        <p className="verdict-detail">{verdict.detail}</p>
+      </div>
+
+      <div className="probability">
+        <p>
+          <span className="big" data-testid="probability">{percent(detection.probability)}</span> probability that a language model wrote this text
+        </p>
+        <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(detection.probability * 100)} aria-label="AI probability">
+          <div className="meter-fill" style={{ width: percent(detection.probability) }} />
+        </div>
+      </div>
+
+      <p className="threshold" data-testid="threshold">
+        <strong>{detection.profile === 'strict' ? 'Strict' : 'Balanced'} setting:</strong> at this setting {fprWords(detection.fpr)}.{' '}
+        <span className="muted">
+          (Score {detection.score.toFixed(2)} against a threshold of {detection.threshold.toFixed(2)}.)
+        </span>
+      </p>
+
+      {detection.warnings.length > 0 && (
+        <ul className="warnings result-warnings" aria-label="Notes about this result">
+          {detection.warnings.map((w) => (
+            <li key={w.code + w.message} data-code={w.code}>
+              <strong>{WARNING_TITLE[w.code] ?? 'Note'}:</strong> {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+
+      <p className="detector muted" data-testid="detector">
+        Detector <strong>{detection.detector.name}</strong> version {detection.detector.version}, on model {detection.detector.model};{' '}
+        {detection.tokens.toLocaleString()} tokens read.
+      </p>
+
+      <HighlightedText text={scored} sentences={detection.sentences} />
+      {detection.windows.length > 1 && <WindowsList windows={detection.windows} />}
+    </div>
+  );
+}

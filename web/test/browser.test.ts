@@ -1,0 +1,117 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makePdf, makeTextPng } from '../../inference-container/src/extract/test-fixtures.ts';
+import { startInference } from './inference-process.ts';
+import { serveWeb } from './serve-web.ts';
+
+const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const shots = path.join(webDir, 'test-output', 'screenshots');
+
+const ESSAY = [
+  'The old harbour town wakes slowly in winter.',
+  'Fishing boats knock against the pier while gulls argue over scraps near the fish market.',
+  'My grandmother used to say that the sea keeps its own calendar, and that nobody who lives here ever really owns their time.',
+  'I did not understand her until I spent a whole January waiting for a ferry that never seemed to come.',
+  'Now I count the days by the tides, the colour of the water, and the smell of diesel in the morning fog.',
+].join(' ');
+
+let inference: Awaited<ReturnType<typeof startInference>>;
+let site: Awaited<ReturnType<typeof serveWeb>>;
+let context: BrowserContext;
+let page: Page;
+let profileDir: string;
+
+beforeAll(async () => {
+  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts') });
+  inference = await startInference();
+  site = await serveWeb(path.join(webDir, 'dist'), inference.url);
+  await fs.mkdir(shots, { recursive: true });
+  profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+});
+
+afterAll(async () => {
+  await context?.close();
+  await site?.close();
+  inference?.stop();
+  if (profileDir) await fs.rm(profileDir, { recursive: true, force: true });
+});
+
+const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+
+async function upload(name: string, mimeType: string, buffer: Buffer) {
+  await page.getByLabel('Or upload a file or image').setInputFiles({ name, mimeType, buffer });
+}
+
+describe('the web page against the real inference service', () => {
+  it('scores pasted text and highlights its sentences', async () => {
+    await page.goto(site.url);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Was this written by a language model?');
+    await page.getByLabel('Paste the text').fill(ESSAY);
+    await page.getByLabel(/Balanced/).check();
+    await page.getByRole('button', { name: 'Check text' }).click();
+    await page.getByTestId('verdict').waitFor();
+    const verdict = await page.getByTestId('verdict').innerText();
+    expect(verdict).toMatch(/Likely AI-written|Likely human-written|Uncertain/);
+    expect(await page.getByTestId('threshold').innerText()).toContain('at this setting about 1 in 20 human texts is flagged as AI');
+    expect(await page.getByTestId('detector').innerText()).toMatch(/Detector \S+ version \S+/);
+    const marks = page.locator('[data-testid="scored-text"] mark.sentence');
+    expect(await marks.count()).toBe(5);
+    expect(await page.getByTestId('scored-text').innerText()).toContain('The old harbour town wakes slowly in winter.');
+    expect(await page.getByTestId('recent-local').innerText()).toContain('The old harbour town');
+    await shot('1-pasted-text');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('1b-pasted-text-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('reads an uploaded PDF, shows the extracted text and scores it', async () => {
+    await page.goto(site.url);
+    const pdf = Buffer.from(await makePdf([ESSAY.slice(0, 200), ESSAY.slice(200)]));
+    await upload('essay.pdf', 'application/pdf', pdf);
+    await page.getByTestId('verdict').waitFor();
+    expect(await page.getByTestId('extraction-note').innerText()).toMatch(/Text read from essay\.pdf as a PDF, 2 pages/);
+    expect(await page.getByLabel('Paste the text').inputValue()).toContain('Fishing boats knock against the pier');
+    expect(await page.locator('mark.sentence').count()).toBeGreaterThan(0);
+    await shot('2-uploaded-pdf');
+  });
+
+  it('reads a screenshot by OCR and scores the recovered text', async () => {
+    await page.goto(site.url);
+    const png = await makeTextPng([
+      'The committee met on Tuesday to discuss',
+      'the budget for the coming year and agreed',
+      'to publish the minutes before the weekend.',
+    ]);
+    await upload('screenshot.png', 'image/png', png);
+    await page.getByTestId('verdict').waitFor({ timeout: 30_000 });
+    expect(await page.getByTestId('extraction-note').innerText()).toMatch(/as an image \(text recognition\)/);
+    const recovered = (await page.getByLabel('Paste the text').inputValue()).toLowerCase();
+    expect(recovered).toContain('the committee met on tuesday to discuss the budget');
+    expect(recovered).toContain('publish the minutes');
+    expect(await page.getByTestId('scored-text').innerText()).toContain('committee met');
+    await shot('3-uploaded-image');
+  });
+
+  it('shows the service message for an upload over the size limit', async () => {
+    await page.goto(site.url);
+    await upload('huge.txt', 'text/plain', Buffer.alloc(11 * 1024 * 1024, 'a'));
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const message = await alert.innerText();
+    expect(message).toContain('Too large');
+    expect(message).toContain('payload_too_large');
+    await shot('4-oversized-upload');
+  });
+});
