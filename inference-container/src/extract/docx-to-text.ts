@@ -1,4 +1,3 @@
-import mammoth from 'mammoth';
 import { ApiError } from '../errors.ts';
 import { checkZip, type ZipLimits } from './zip-guard.ts';
 
@@ -9,6 +8,8 @@ export async function docxToText(bytes: Uint8Array, limits: ZipLimits): Promise<
   if (!entries.some((e) => e.name === 'word/document.xml')) {
     throw new ApiError('unsupported_media_type', 'the file is a ZIP archive but not a Word (.docx) document');
   }
+  // Loaded on first use, like every format library, to keep the service's start-up short.
+  const { default: mammoth } = await import('mammoth');
   try {
     const { value } = await mammoth.extractRawText({ buffer: buf });
     return value;

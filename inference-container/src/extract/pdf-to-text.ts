@@ -1,4 +1,4 @@
-import { extractText, getDocumentProxy } from 'unpdf';
+import type { getDocumentProxy } from 'unpdf';
 import { ApiError } from '../errors.ts';
 
 export interface PdfText {
@@ -7,10 +7,11 @@ export interface PdfText {
 
 /** The text layer of every page; refuses documents over the page limit before reading any page. */
 export async function pdfToText(bytes: Uint8Array, maxPages: number): Promise<PdfText> {
+  const { extractText, getDocumentProxy: open } = await import('unpdf');
   let doc: Awaited<ReturnType<typeof getDocumentProxy>>;
   try {
     // pdf.js takes ownership of the buffer it is given; hand it a copy.
-    doc = await getDocumentProxy(new Uint8Array(bytes), {
+    doc = await open(new Uint8Array(bytes), {
       verbosity: 0,
       isEvalSupported: false,
       disableFontFace: true,

@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import type sharp from 'sharp';
 import { ApiError } from '../errors.ts';
 
 export interface ImageLimits {
@@ -12,7 +12,8 @@ export interface ImageLimits {
  * before any pixel is decoded, so a decompression bomb costs nothing.
  */
 export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Promise<Buffer> {
-  const input = () => sharp(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' });
+  const { default: load } = await import('sharp');
+  const input = () => load(bytes, { limitInputPixels: limits.maxPixels, failOn: 'error' });
   let meta: sharp.Metadata;
   try {
     meta = await input().metadata();
