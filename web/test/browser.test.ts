@@ -11,6 +11,8 @@ import { serveWeb } from './serve-web.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = path.join(webDir, 'test-output', 'screenshots');
+// Built apart from web/dist, which the gateway serves and adds its own files to.
+const dist = path.join(webDir, 'test-output', 'dist');
 
 const ESSAY = [
   'The old harbour town wakes slowly in winter.',
@@ -27,9 +29,9 @@ let page: Page;
 let profileDir: string;
 
 beforeAll(async () => {
-  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts') });
+  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts'), build: { outDir: dist, emptyOutDir: true } });
   inference = await startInference();
-  site = await serveWeb(path.join(webDir, 'dist'), inference.url);
+  site = await serveWeb(dist, inference.url);
   await fs.mkdir(shots, { recursive: true });
   profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
