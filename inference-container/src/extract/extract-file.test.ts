@@ -179,6 +179,14 @@ describe('hostile and unknown uploads', () => {
     expect(r.message).toMatch(/GIF image/);
   });
 
+  it('refuses SVG and other XML instead of scoring markup', async () => {
+    const svg = await refusal(run(text('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><text>Hi</text></svg>', 'logo.txt')));
+    expect(svg).toMatchObject({ code: 'unsupported_media_type' });
+    expect(svg.message).toMatch(/SVG image/);
+    expect((await refusal(run(text('<?xml version="1.0"?><feed><entry>x</entry></feed>')))).message).toMatch(/XML document/);
+    expect((await run(text('<?xml version="1.0"?><!DOCTYPE html><html><body><p>Fine.</p></body></html>'))).text).toBe('Fine.');
+  });
+
   it('answers no_text_found for empty and blank files', async () => {
     expect(await refusal(run({ bytes: new Uint8Array(0) }))).toMatchObject({ code: 'no_text_found' });
     expect(await refusal(run(text(' \n\t\n ', 'blank.txt')))).toMatchObject({ code: 'no_text_found' });

@@ -36,7 +36,16 @@ export function sniff(bytes: Uint8Array): Sniffed {
   // RTF is text on the wire but markup to a reader; refuse it rather than score its control words.
   if (startsWith(bytes, ascii('{\\rtf'))) return { kind: 'other', mediaType: 'application/rtf', name: 'an RTF document' };
   // Binary formats fail text decoding, so short signatures such as "BM" cannot shadow a text file.
-  if (decodeText(bytes) !== null) return { kind: 'text', mediaType: 'text/plain' };
+  const text = decodeText(bytes);
+  if (text !== null) {
+    // Markup that is not a web page would be scored as angle brackets and attribute soup.
+    const start = text.slice(0, 2048).replace(/^\s*(<\?xml[^>]{0,200}>\s*)?(<!--[^]{0,1000}?-->\s*)*/, '');
+    if (/^<svg[\s>]/i.test(start)) return { kind: 'other', mediaType: 'image/svg+xml', name: 'an SVG image' };
+    if (/^<\?xml/i.test(text.trimStart()) && !/^<(!doctype html|html)[\s>]/i.test(start)) {
+      return { kind: 'other', mediaType: 'application/xml', name: 'an XML document' };
+    }
+    return { kind: 'text', mediaType: 'text/plain' };
+  }
   for (const o of OTHER) {
     if (startsWith(bytes, o.sig, o.at ?? 0)) return { kind: 'other', mediaType: o.mediaType, name: o.name };
   }
@@ -94,6 +103,6 @@ export function textFlavour(filename: string | undefined, contentType: string | 
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/html' || type === 'application/xhtml+xml') return 'html';
   if (type === 'text/markdown') return 'markdown';
-  if (/^\s*(<!doctype html|<html[\s>])/i.test(text.slice(0, 1024))) return 'html';
+  if (/^\s*(<\?xml[^>]{0,200}>\s*)?(<!doctype html|<html[\s>])/i.test(text.slice(0, 1024))) return 'html';
   return 'plain';
 }
