@@ -30,6 +30,7 @@ function stackEnv(): Record<string, string> {
 function fail(message: string): never {
   console.error(message);
   process.exit(2);
+  throw new Error(message);
 }
 
 const fallback = stackEnv();

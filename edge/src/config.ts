@@ -79,7 +79,7 @@ export const configSchema = z.object({
   HF_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
 
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-  /** Trust CF-Connecting-IP, else X-Forwarded-For's first hop (local stack). */
+  /** Take the client address from X-Forwarded-For's first hop (behind a trusted proxy; the local stack). */
   TRUST_FORWARDED_FOR: bool(false),
 });
 

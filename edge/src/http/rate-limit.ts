@@ -64,14 +64,13 @@ export const keyRateLimit =
     await next();
   };
 
+/** Behind another proxy (TRUST_FORWARDED_FOR) its X-Forwarded-For wins; else Cloudflare's header. */
 export function clientIp(c: Context<AppEnv>): string {
-  const cf = c.req.header('cf-connecting-ip');
-  if (cf) return cf;
   if (c.get('services').config.TRUST_FORWARDED_FOR) {
     const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
     if (fwd) return fwd;
   }
-  return 'unknown';
+  return c.req.header('cf-connecting-ip') ?? 'unknown';
 }
 
 /**

@@ -1,0 +1,90 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { generateApiKey } from './auth/api-key.ts';
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { buildServices, type Services } from './services.ts';
+
+export interface Peer {
+  url: string;
+  requests: Array<{ path: string; body: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A local HTTP peer speaking the inference service's contract for /ready and /v1/detect, so the
+ * gateway's own logic can be tested in-process. The real service is exercised end to end in tests/.
+ */
+export async function contractPeer(opts: { status?: number } = {}): Promise<Peer> {
+  const requests: Peer['requests'] = [];
+  const result = (text: string) => ({
+    label: text.length % 2 ? 'ai' : 'human',
+    probability: (text.length % 100) / 100,
+    score: 0.5,
+    profile: 'strict',
+    threshold: 0.4,
+    fpr: 0.01,
+    detector: { name: 'peer', version: '1.0.0', model: 'tinylm-en-v1' },
+    tokens: text.split(/\s+/).length,
+    windows: [],
+    warnings: [],
+  });
+  const server = http.createServer(async (req, res) => {
+    let body = '';
+    for await (const c of req) body += c;
+    requests.push({ path: req.url ?? '', body });
+    const send = (status: number, payload: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    };
+    if (req.url === '/ready') return send(200, { status: 'ready' });
+    if (opts.status) return send(opts.status, { error: { code: 'queue_full', message: 'busy' } });
+    if (req.url === '/v1/detect') {
+      const b = JSON.parse(body) as { text?: string; texts?: string[] };
+      if (b.text !== undefined) return send(200, { result: result(b.text) });
+      return send(200, { results: b.texts!.map((t, index) => ({ index, ...result(t) })) });
+    }
+    return send(404, { error: { code: 'not_found', message: 'no route' } });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A loopback port with nothing listening: connections are refused for real. */
+export async function closedPortUrl(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return `http://127.0.0.1:${port}`;
+}
+
+export interface TestGateway {
+  app: ReturnType<typeof createApp>;
+  services: Services;
+  keys: { pro: string; free: string; extractOnly: string; otherOwner: string };
+  settle(): Promise<void>;
+}
+
+export const OWNER = '11111111-1111-4111-8111-111111111111';
+export const OTHER_OWNER = '22222222-2222-4222-8222-222222222222';
+
+export async function testGateway(vars: Record<string, string>): Promise<TestGateway> {
+  const keys = { pro: generateApiKey().key, free: generateApiKey().key, extractOnly: generateApiKey().key, otherOwner: generateApiKey().key };
+  const config = loadConfig({
+    STATIC_API_KEYS: [`${keys.pro}:pro:${OWNER}`, `${keys.free}:free:${OWNER}`, `${keys.extractOnly}:pro:${OWNER}:extract`, `${keys.otherOwner}:pro:${OTHER_OWNER}`].join(','),
+    LOG_LEVEL: 'silent',
+    ...vars,
+  });
+  const services = await buildServices(config);
+  const app = createApp(async () => services);
+  return {
+    app,
+    services,
+    keys,
+    settle: async () => {
+      while (services.pending.size) await Promise.all([...services.pending]);
+    },
+  };
+}
