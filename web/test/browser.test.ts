@@ -6,13 +6,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf, makeTextPng } from '../../inference-container/src/extract/test-fixtures.ts';
+import { startGateway } from './start-gateway.ts';
 import { startInference } from './inference-process.ts';
-import { serveWeb } from './serve-web.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = path.join(webDir, 'test-output', 'screenshots');
-// Built apart from web/dist, which the gateway serves and adds its own files to.
-const dist = path.join(webDir, 'test-output', 'dist');
 
 const ESSAY = [
   'The old harbour town wakes slowly in winter.',
@@ -23,15 +21,16 @@ const ESSAY = [
 ].join(' ');
 
 let inference: Awaited<ReturnType<typeof startInference>>;
-let site: Awaited<ReturnType<typeof serveWeb>>;
+let gateway: Awaited<ReturnType<typeof startGateway>>;
 let context: BrowserContext;
 let page: Page;
 let profileDir: string;
 
 beforeAll(async () => {
-  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts'), build: { outDir: dist, emptyOutDir: true } });
+  // web/dist is what the gateway serves as its static assets.
+  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts') });
   inference = await startInference();
-  site = await serveWeb(dist, inference.url);
+  gateway = await startGateway(inference.url);
   await fs.mkdir(shots, { recursive: true });
   profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -45,7 +44,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  await site?.close();
+  await gateway?.stop();
   inference?.stop();
   if (profileDir) await fs.rm(profileDir, { recursive: true, force: true });
 });
@@ -56,9 +55,9 @@ async function upload(name: string, mimeType: string, buffer: Buffer) {
   await page.getByLabel('Or upload a file or image').setInputFiles({ name, mimeType, buffer });
 }
 
-describe('the web page against the real inference service', () => {
+describe('the web page through the gateway (wrangler dev) and the real inference service', () => {
   it('scores pasted text and highlights its sentences', async () => {
-    await page.goto(site.url);
+    await page.goto(gateway.url);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Was this written by a language model?');
     await page.getByLabel('Paste the text').fill(ESSAY);
     await page.getByLabel(/Balanced/).check();
@@ -79,7 +78,7 @@ describe('the web page against the real inference service', () => {
   });
 
   it('reads an uploaded PDF, shows the extracted text and scores it', async () => {
-    await page.goto(site.url);
+    await page.goto(gateway.url);
     const pdf = Buffer.from(await makePdf([ESSAY.slice(0, 200), ESSAY.slice(200)]));
     await upload('essay.pdf', 'application/pdf', pdf);
     await page.getByTestId('verdict').waitFor();
@@ -90,7 +89,7 @@ describe('the web page against the real inference service', () => {
   });
 
   it('reads a screenshot by OCR and scores the recovered text', async () => {
-    await page.goto(site.url);
+    await page.goto(gateway.url);
     const png = await makeTextPng([
       'The committee met on Tuesday to discuss',
       'the budget for the coming year and agreed',
@@ -107,7 +106,7 @@ describe('the web page against the real inference service', () => {
   });
 
   it('shows the service message for an upload over the size limit', async () => {
-    await page.goto(site.url);
+    await page.goto(gateway.url);
     await upload('huge.txt', 'text/plain', Buffer.alloc(11 * 1024 * 1024, 'a'));
     const alert = page.getByRole('alert');
     await alert.waitFor();

@@ -80,7 +80,7 @@ export function InputForm(props: Props) {
           }}
         />
         <p id={ids.fileHelp} className="help">
-          .txt, .md, .html, .pdf, .docx, or a screenshot (.png, .jpg, .webp), up to 10 MB. You can also drop a file here.
+          .txt, .md, .html, .pdf, .docx, or a screenshot (.png, .jpg, .webp). Up to 10 MB with an API key; the demo takes smaller files. You can also drop a file here.
         </p>
       </div>
 

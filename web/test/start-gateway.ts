@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, launch, ROOT, terminate, waitForUrl } from '../../scripts/stack/stack.ts';
+
+/**
+ * The real gateway under `wrangler dev` (workerd), in front of the given inference service, with
+ * its embedded defaults (in-memory cache, limits and history): the page is served from web/dist
+ * exactly as in production.
+ */
+export async function startGateway(inferenceUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'detector-gateway-'));
+  const [port, inspectorPort] = await Promise.all([freePort(), freePort()]);
+  const envFile = path.join(dir, 'worker.env');
+  writeFileSync(envFile, `INFERENCE_URLS=${JSON.stringify(inferenceUrl)}\n`, { mode: 0o600 });
+  const log = path.join(dir, 'gateway.log');
+  const gateway = launch({
+    name: 'gateway',
+    command: process.execPath,
+    args: [
+      path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'), 'dev',
+      '--config', path.join(ROOT, 'wrangler.toml'),
+      '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
+      '--env-file', envFile, '--persist-to', path.join(dir, 'state'),
+      '--show-interactive-dev-session=false', '--log-level', 'warn',
+    ],
+    env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
+    cwd: ROOT,
+    log,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await terminate(gateway.pid);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForUrl(`${url}/health`, 120_000, 'gateway', log, gateway.pid);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop };
+}
