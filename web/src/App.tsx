@@ -6,6 +6,7 @@ import { ExtractionNote } from './components/ExtractionNote.tsx';
 import { InputForm } from './components/InputForm.tsx';
 import { RecentChecks } from './components/RecentChecks.tsx';
 import { ResultPanel } from './components/ResultPanel.tsx';
+import { percent, VERDICT } from './format.ts';
 import { addCheck, loadChecks, snippetOf, type LocalCheck } from './history.ts';
 
 export type Busy = 'idle' | 'extracting' | 'detecting';
@@ -120,8 +121,12 @@ export function App() {
           />
           {extraction && <ExtractionNote extraction={extraction} edited={text !== extraction.response.text} />}
         </section>
-        <section className="panel result-panel" aria-labelledby="result-heading" aria-live="polite" aria-busy={busy !== 'idle'} ref={resultRef} tabIndex={-1}>
+        <section className="panel result-panel" aria-labelledby="result-heading" aria-busy={busy !== 'idle'} ref={resultRef} tabIndex={-1}>
           <h2 id="result-heading">Result</h2>
+          {/* A short summary for screen readers; the full result is reached by the focus move. */}
+          <p className="visually-hidden" aria-live="polite">
+            {result && busy === 'idle' ? `${VERDICT[result.detection.label].title}, ${percent(result.detection.probability)} AI probability.` : ''}
+          </p>
           {busy !== 'idle' && (
             <p className="status" role="status">
               <span className="spinner" aria-hidden="true" />
