@@ -7,6 +7,7 @@ export default defineConfig({
     name: 'e2e',
     include: ['e2e/**/*.test.ts', 'unit/**/*.test.ts'],
     globalSetup: ['./support/global-setup.ts'],
+    setupFiles: ['./support/fresh-connections.ts'],
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 240_000,

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ROOT, stackDown, stackUp } from '../../scripts/stack/stack.ts';
@@ -12,9 +13,11 @@ declare module 'vitest' {
 /** One stack per test run, in its own folder so a developer's `pnpm dev` stack is left alone. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = path.join(ROOT, '.stack', `test-${process.pid}`);
-  const state = await stackUp({ dir, workerVars: TEST_WORKER_VARS, log: () => undefined });
+  // STACK_INFERENCE_URL: run against an inference service that already runs elsewhere.
+  const state = await stackUp({ dir, workerVars: TEST_WORKER_VARS, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, log: () => undefined });
   project.provide('stack', { dir, env: state.env });
   return async () => {
     await stackDown({ dir, log: () => undefined });
+    rmSync(dir, { recursive: true, force: true });
   };
 }
