@@ -6,9 +6,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signJwt } from './jwt.ts';
@@ -181,7 +182,10 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
   const logs = path.join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
 
-  const state: StackState = { dir, env: {}, components: [], pgData: path.join(dir, 'pg') };
+  // As root the cluster runs as the postgres user, which may not be able to enter the checkout
+  // (a clone under /root): keep its files under the system temp folder then.
+  const pgData = isRoot() ? mkdtempSync(path.join(os.tmpdir(), 'stack-pg-')) : path.join(dir, 'pg');
+  const state: StackState = { dir, env: {}, components: [], pgData };
   const started = async (spec: ComponentSpec, timeoutMs: number) => {
     const r = launch(spec);
     state.components.push(r);
@@ -213,19 +217,19 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     const pgBins = postgresBinDirs();
     const initdb = findBinary('initdb', pgBins);
     const postgres = findBinary('postgres', pgBins);
-    mkdirSync(state.pgData, { recursive: true });
-    const sock = path.join(dir, 'pgsock');
+    const clusterDir = path.join(state.pgData, 'data');
+    mkdirSync(clusterDir, { recursive: true });
+    const sock = path.join(state.pgData, 'sock');
     mkdirSync(sock, { recursive: true });
     if (isRoot()) {
       const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
       const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-      chownSync(state.pgData, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
-      chownSync(sock, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
+      for (const d of [state.pgData, clusterDir, sock]) chownSync(d, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
     }
-    const init = asPostgres(initdb, ['-D', state.pgData, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    run(init.command, init.args);
-    const pg = asPostgres(postgres, ['-D', state.pgData, '-p', String(pgPort), '-k', sock, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
-    await started({ name: 'postgres', command: pg.command, args: pg.args, env: {}, cwd: dir, log: path.join(logs, 'postgres.log') }, 0);
+    const init = asPostgres(initdb, ['-D', clusterDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    run(init.command, init.args, { cwd: state.pgData });
+    const pg = asPostgres(postgres, ['-D', clusterDir, '-p', String(pgPort), '-k', sock, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    await started({ name: 'postgres', command: pg.command, args: pg.args, env: {}, cwd: state.pgData, log: path.join(logs, 'postgres.log') }, 0);
     const psql = findBinary('psql', pgBins);
     const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
     const until = Date.now() + 30_000;

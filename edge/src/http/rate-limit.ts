@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { tierLimits } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import type { LimitResult, LimitRule, Limiter } from '../limits/limiter.ts';
+import { defer as deferSafe } from './defer.ts';
 import type { AppEnv } from './env.ts';
 
 function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
@@ -18,34 +19,35 @@ async function check(
   onRedisError: 'open' | 'closed',
 ): Promise<void> {
   const s = c.get('services');
+  const run = (limiter: Limiter) => Promise.all(rules.map((rule) => limiter.limit(id, rule)));
   let limiter: Limiter = s.limiter;
-  let shown: LimitResult | null = null;
-  for (const rule of rules) {
-    let r: LimitResult;
-    try {
-      r = await limiter.limit(id, rule);
-    } catch (err) {
-      if (onRedisError === 'closed') {
-        s.log.error('rate limiter unreachable; refusing (fail closed)', { rule: rule.name, error: String(err) });
-        c.header('Retry-After', '5');
-        throw new ApiError('backend_unavailable', 'rate limiting is unavailable; try again shortly', { retryAfter: 5 });
-      }
-      // Fail open, but not unbounded: the isolate's own counters still apply.
-      s.log.warn('rate limiter unreachable; using in-isolate limits (fail open)', { rule: rule.name, error: String(err) });
-      limiter = s.fallbackLimiter;
-      r = await limiter.limit(id, rule);
+  let results: LimitResult[];
+  // All windows in parallel: one round trip to Redis instead of one per window.
+  try {
+    results = await run(limiter);
+  } catch (err) {
+    if (onRedisError === 'closed') {
+      s.log.error('rate limiter unreachable; refusing (fail closed)', { error: String(err) });
+      throw new ApiError('backend_unavailable', 'rate limiting is unavailable; try again shortly', { retryAfter: 5 });
     }
-    // Show the tightest window: the minute normally, the day once the quota binds.
-    if (!shown || r.remaining < shown.remaining || !r.success) shown = r;
-    if (!r.success) {
-      setHeaders(c, r);
-      const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
-      c.header('Retry-After', String(retryAfter));
-      if (rule.window === 'day') throw new ApiError('quota_exceeded', `daily quota of ${r.limit} requests used up`, { retryAfter });
-      throw new ApiError('rate_limited', `rate limit of ${r.limit} requests per minute exceeded`, { retryAfter });
-    }
+    // Fail open, but not unbounded: the isolate's own counters still apply.
+    s.log.warn('rate limiter unreachable; using in-isolate limits (fail open)', { error: String(err) });
+    limiter = s.fallbackLimiter;
+    results = await run(limiter);
   }
-  if (shown) setHeaders(c, shown);
+  const refused = results.findIndex((r) => !r.success);
+  if (refused >= 0) {
+    // A refused request must not spend the other windows' budgets (a minute burst eating the day).
+    const refunds = results.flatMap((r, i) => (r.success ? [limiter.refund(id, rules[i]!)] : []));
+    deferSafe(c, Promise.all(refunds));
+    const r = results[refused]!;
+    setHeaders(c, r);
+    const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
+    if (rules[refused]!.window === 'day') throw new ApiError('quota_exceeded', `daily quota of ${r.limit} requests used up`, { retryAfter });
+    throw new ApiError('rate_limited', `rate limit of ${r.limit} requests per minute exceeded`, { retryAfter });
+  }
+  // Show the tightest window: the minute normally, the day once the quota nearly binds.
+  setHeaders(c, results.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
 }
 
 /**

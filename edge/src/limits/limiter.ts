@@ -19,6 +19,8 @@ export interface LimitResult {
 
 export interface Limiter {
   limit(identifier: string, rule: LimitRule): Promise<LimitResult>;
+  /** Gives back one token taken by a request that another rule then refused. */
+  refund(identifier: string, rule: LimitRule): Promise<void>;
 }
 
 const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
@@ -46,6 +48,11 @@ export class MemoryLimiter implements Limiter {
     return { success, limit: rule.tokens, remaining: Math.max(0, rule.tokens - w.used), reset: start + size };
   }
 
+  async refund(identifier: string, rule: LimitRule): Promise<void> {
+    const w = this.windows.get(`${rule.name}:${identifier}`);
+    if (w && w.used > 0) w.used -= 1;
+  }
+
   private sweep(current: number): void {
     for (const [k, w] of this.windows) if (w.start < current - WINDOW_MS.day) this.windows.delete(k);
   }
@@ -65,6 +72,18 @@ export class RedisLimiter implements Limiter {
   ) {}
 
   async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
+    const r = await withTimeout(this.limiterFor(rule).limit(identifier), this.timeoutMs, 'rate limit check');
+    this.defer(r.pending);
+    return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
+  }
+
+  async refund(identifier: string, rule: LimitRule): Promise<void> {
+    // A negative rate is the library's refund: the scripts skip the limit check for it.
+    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: -1 }), this.timeoutMs, 'rate limit refund');
+    this.defer(r.pending);
+  }
+
+  private limiterFor(rule: LimitRule): Ratelimit {
     const id = `${rule.name}:${rule.tokens}`;
     let rl = this.limiters.get(id);
     if (!rl) {
@@ -78,8 +97,6 @@ export class RedisLimiter implements Limiter {
       });
       this.limiters.set(id, rl);
     }
-    const r = await withTimeout(rl.limit(identifier), this.timeoutMs, 'rate limit check');
-    this.defer(r.pending);
-    return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
+    return rl;
   }
 }
