@@ -45,7 +45,7 @@ export function markdownToText(md: string): MarkdownText {
         .replace(/^\s*([-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?/, '')
         .replace(/^\s*\|/, '')
         .replace(/\|\s*$/, '')
-        .replace(/\s\|\s/g, '  '),
+        .replace(/\s\|\s/g, ' '),
     ));
   }
   return { text: tidy(htmlToTextKeepingLines(out.join('\n'))), codeRemoved };
