@@ -6,6 +6,8 @@ import { z } from 'zod';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const BUNDLED_PACKS_DIR = path.resolve(here, '../models');
 export const BUNDLED_PACK = 'tinylm-en-v1';
+export const BUNDLED_DETECTORS_DIR = path.resolve(here, '../detectors');
+export const BUNDLED_DETECTOR = 'tinylm-detector';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
@@ -20,6 +22,11 @@ export const configSchema = z.object({
   MODEL_PACKS_DIR: z.string().default(BUNDLED_PACKS_DIR),
   /** Comma-separated pack names to load; the first is the default. */
   MODEL_PACKS: z.string().default(BUNDLED_PACK),
+  /** Folder of detector JSON files; detectors for packs that are not loaded are skipped. */
+  DETECTORS_DIR: z.string().default(BUNDLED_DETECTORS_DIR),
+  DEFAULT_DETECTOR: z.string().default(BUNDLED_DETECTOR),
+  /** Abstain on non-English text (fastText lid.176); off saves about 1 s of start-up. */
+  LANGUAGE_ID: z.enum(['on', 'off']).default('on'),
   ORT_INTRA_OP_THREADS: int(Math.max(1, os.availableParallelism()), 1),
   MAX_TEXT_CHARS: int(100_000, 1),
   MAX_BATCH_TEXTS: int(64, 1),

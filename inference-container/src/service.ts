@@ -8,6 +8,8 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { loadPack, type ModelPack } from './pack/load-pack.ts';
 import { runBatch } from './model/run-batch.ts';
+import { DetectorRegistry } from './detectors/registry.ts';
+import { LanguageIdentifier } from './detectors/language.ts';
 
 export interface LoadedModel {
   pack: ModelPack;
@@ -24,6 +26,8 @@ export class InferenceService {
   ready = false;
   readonly startedAt = performance.now();
   readyAfterMs: number | null = null;
+  detectors: DetectorRegistry | null = null;
+  language: LanguageIdentifier | null = null;
 
   constructor(
     readonly config: Config,
@@ -32,7 +36,8 @@ export class InferenceService {
   ) {}
 
   /** Loads every configured pack, warms each one up, then reports ready. */
-  async start(): Promise<void> {
+  async start(opts: { detectors?: boolean } = {}): Promise<void> {
+    const language = this.config.LANGUAGE_ID === 'on' && opts.detectors !== false ? LanguageIdentifier.load() : null;
     const names = this.config.MODEL_PACKS.split(',').map((s) => s.trim()).filter(Boolean);
     for (const name of names) {
       const pack = await loadPack(path.join(this.config.MODEL_PACKS_DIR, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS });
@@ -53,8 +58,18 @@ export class InferenceService {
       if (!this.defaultModel) this.defaultModel = pack.name;
       this.log.info('model pack loaded', { model: pack.name, layers: pack.manifest.layers_in_outputs, max_tokens: pack.manifest.max_sequence_length });
     }
+    if (opts.detectors !== false) {
+      const shas = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.model_sha256]));
+      this.detectors = await DetectorRegistry.load(this.config.DETECTORS_DIR, this.config.DEFAULT_DETECTOR, shas);
+      this.language = await language;
+    }
     this.ready = true;
     this.readyAfterMs = performance.now() - this.startedAt;
+  }
+
+  registry(): DetectorRegistry {
+    if (!this.detectors) throw new ApiError('not_ready', 'detectors are not loaded', { retryAfter: 1 });
+    return this.detectors;
   }
 
   model(name?: string): LoadedModel {

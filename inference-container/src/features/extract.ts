@@ -22,6 +22,8 @@ export interface TextFeatures {
   windows: WindowSpan[];
   /** layer index -> pooled vector. */
   embeddings: Map<number, Float32Array>;
+  /** layer index -> the pooled vector of each window (one entry when the text fits one window). */
+  windowEmbeddings: Map<number, Float32Array[]>;
   logprob?: LogprobStats;
   /** Per-token values aligned with `encoded`, present when logprob was asked. */
   series?: TokenSeries;
@@ -58,10 +60,12 @@ export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encode
   );
 
   const embeddings = new Map<number, Float32Array>();
+  const windowEmbeddings = new Map<number, Float32Array[]>();
   if (opts.layers.length > 0) {
     const key = opts.pooling === 'mean' ? 'mean_pooled' : 'last_token';
     for (const layer of opts.layers) {
       const perWindow = results.map((r) => layerSlice(r[key]!, layer, m.hidden_size));
+      windowEmbeddings.set(layer, opts.normalize ? perWindow.map(l2normalize) : perWindow);
       // The last token's state is the last window's; means combine by positions pooled.
       let v = opts.pooling === 'last' ? Float32Array.from(perWindow[perWindow.length - 1]!) : weightedMean(perWindow, plan.map((w) => w.end - w.start + bos));
       if (opts.normalize) v = l2normalize(v);
@@ -73,6 +77,7 @@ export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encode
     tokens: encoded.ids.length,
     windows: windowSpans(plan, encoded.starts, encoded.ends),
     embeddings,
+    windowEmbeddings,
     encoded,
   };
   if (opts.logprob) {

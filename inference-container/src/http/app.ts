@@ -1,7 +1,8 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../errors.ts';
 import type { InferenceService } from '../service.ts';
+import { detectRoutes } from './routes/detect.ts';
 import { embeddingRoutes } from './routes/embed.ts';
 import { extractRoutes } from './routes/extract.ts';
 import { featureRoutes } from './routes/features.ts';
@@ -20,23 +21,23 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     service.metrics.requestSeconds.observe({ route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
   app.route('/', extractRoutes); // before the JSON body limit and readiness gate: uploads are larger and need no model
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: service.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError('payload_too_large', `the request body is over ${service.config.MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
-  app.use('/v1/*', async (_c, next) => {
+  // The size limit applies before any parsing, so an oversized body is never read into memory.
+  const limitBody = bodyLimit({
+    maxSize: service.config.MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError('payload_too_large', `the request body is over ${service.config.MAX_BODY_BYTES} bytes`);
+    },
+  });
+  const requireReady: MiddlewareHandler = async (_c, next) => {
     if (!service.ready) throw new ApiError('not_ready', 'the model is still loading', { retryAfter: 1 });
     await next();
-  });
+  };
+  for (const path of ['/v1/*', '/analyze']) app.use(path, limitBody, requireReady);
 
   app.route('/', opsRoutes);
   app.route('/', embeddingRoutes);
   app.route('/', featureRoutes);
+  app.route('/', detectRoutes);
 
   app.notFound((c) => c.json(new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
   app.onError((err, c) => {

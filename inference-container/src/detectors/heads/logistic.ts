@@ -1,0 +1,50 @@
+import { lbfgs } from './lbfgs.ts';
+
+export interface LogisticModel {
+  weights: Float64Array;
+  bias: number;
+}
+
+export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+
+/**
+ * L2-regularised logistic regression on already standardised rows. `l2` is the penalty on the
+ * weights per example (the bias is not penalised); `sampleWeights` rebalance classes or sources.
+ */
+export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number; sampleWeights?: Float64Array; maxIter?: number }): LogisticModel {
+  const n = X.length, d = X[0]!.length;
+  const sw = opts.sampleWeights ?? new Float64Array(n).fill(1);
+  const wsum = sw.reduce((a, b) => a + b, 0);
+  const margins = new Float64Array(n);
+  const f = (theta: Float64Array, grad: Float64Array) => {
+    grad.fill(0);
+    const b = theta[d]!;
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const row = X[i]!;
+      let z = b;
+      for (let j = 0; j < d; j++) z += row[j]! * theta[j]!;
+      margins[i] = z;
+      // log(1 + e^z) - y z, computed without overflow.
+      loss += sw[i]! * ((z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y[i]! * z);
+      const r = sw[i]! * (sigmoid(z) - y[i]!);
+      for (let j = 0; j < d; j++) grad[j]! += r * row[j]!;
+      grad[d]! += r;
+    }
+    loss /= wsum;
+    for (let j = 0; j <= d; j++) grad[j]! /= wsum;
+    for (let j = 0; j < d; j++) {
+      loss += 0.5 * opts.l2 * theta[j]! * theta[j]!;
+      grad[j]! += opts.l2 * theta[j]!;
+    }
+    return loss;
+  };
+  const { x } = lbfgs(f, new Float64Array(d + 1), { maxIter: opts.maxIter ?? 500, tol: 1e-7 });
+  return { weights: x.slice(0, d), bias: x[d]! };
+}
+
+export function logisticScore(m: { weights: ArrayLike<number>; bias: number }, x: ArrayLike<number>): number {
+  let z = m.bias;
+  for (let j = 0; j < x.length; j++) z += m.weights[j]! * x[j]!;
+  return z;
+}

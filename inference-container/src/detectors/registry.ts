@@ -1,0 +1,78 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { ApiError } from '../errors.ts';
+import { detectorSchema, type Detector } from './schema.ts';
+
+export class DetectorLoadError extends Error {
+  override name = 'DetectorLoadError';
+}
+
+export interface DetectorSelector {
+  detector?: string;
+  model_name?: string;
+  layer?: number;
+  classifier_type?: string;
+}
+
+/** The detectors the service can apply, loaded once at start-up from JSON files. */
+export class DetectorRegistry {
+  private readonly byName = new Map<string, Detector>();
+  constructor(readonly defaultName: string) {}
+
+  static async load(dir: string, defaultName: string, packShas: Map<string, string>): Promise<DetectorRegistry> {
+    const reg = new DetectorRegistry(defaultName);
+    let files: string[];
+    try {
+      files = (await fs.readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    } catch {
+      throw new DetectorLoadError(`detectors folder ${dir} cannot be read`);
+    }
+    for (const f of files) {
+      const raw = JSON.parse(await fs.readFile(path.join(dir, f), 'utf8'));
+      const parsed = detectorSchema.safeParse(raw);
+      if (!parsed.success) throw new DetectorLoadError(`${f}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const d = parsed.data;
+      const sha = packShas.get(d.pack.name);
+      // A detector trained on other weights would score garbage; refuse it rather than serve it.
+      if (sha === undefined) continue;
+      if (sha !== d.pack.sha256) throw new DetectorLoadError(`${f}: trained on ${d.pack.name} with sha256 ${d.pack.sha256}, but the loaded pack has ${sha}`);
+      reg.byName.set(d.name, d);
+    }
+    if (!reg.byName.has(defaultName)) throw new DetectorLoadError(`default detector '${defaultName}' is not among ${[...reg.byName.keys()].join(', ') || 'none'} in ${dir}`);
+    return reg;
+  }
+
+  static fromDetectors(detectors: Detector[], defaultName: string): DetectorRegistry {
+    const reg = new DetectorRegistry(defaultName);
+    for (const d of detectors) reg.byName.set(d.name, d);
+    return reg;
+  }
+
+  list(): Detector[] {
+    return [...this.byName.values()];
+  }
+
+  /** By name, else by the original design's fields, else the default. */
+  select(sel: DetectorSelector): Detector {
+    if (sel.detector !== undefined) {
+      const d = this.byName.get(sel.detector);
+      if (!d) throw new ApiError('unknown_detector', `unknown detector '${sel.detector}'; available: ${[...this.byName.keys()].join(', ')}`);
+      return d;
+    }
+    const legacy = sel.model_name !== undefined || sel.layer !== undefined || sel.classifier_type !== undefined;
+    if (!legacy) return this.byName.get(this.defaultName)!;
+    const match = this.list().find((d) =>
+      d.aliases.some(
+        (a) =>
+          (sel.model_name === undefined || a.model_name === sel.model_name) &&
+          (sel.layer === undefined || a.layer === sel.layer) &&
+          (sel.classifier_type === undefined || a.classifier_type === sel.classifier_type),
+      ),
+    );
+    if (!match) {
+      const known = this.list().flatMap((d) => d.aliases.map((a) => `${a.model_name ?? '*'}/${a.layer ?? '*'}/${a.classifier_type ?? '*'}`));
+      throw new ApiError('unknown_detector', `no detector for model_name=${sel.model_name ?? '*'} layer=${sel.layer ?? '*'} classifier_type=${sel.classifier_type ?? '*'}; known: ${known.join(', ')}`);
+    }
+    return match;
+  }
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+export const LOGPROB_STATS = [
+  'mean_logprob', 'std_logprob', 'mean_entropy', 'std_entropy', 'fast_detectgpt_per_token', 'mean_normalized_logprob',
+  'logprob_q10', 'logprob_q25', 'logprob_q50', 'logprob_q75', 'logprob_q90', 'frac_top_token', 'log_tokens',
+] as const;
+export const TEXT_STATS = [
+  'mean_word_length', 'type_token_ratio', 'mean_sentence_words', 'std_sentence_words', 'punctuation_rate',
+  'comma_rate', 'uppercase_rate', 'digit_rate', 'newline_rate', 'first_person_rate', 'quote_rate',
+] as const;
+
+const vector = z.array(z.number().refine(Number.isFinite, 'must be finite'));
+
+export const linearHeadSchema = z.strictObject({ type: z.literal('logistic_regression'), weights: vector, bias: z.number(), l2: z.number() });
+export const mlpHeadSchema = z.strictObject({
+  type: z.literal('mlp'),
+  hidden: z.number().int().positive(),
+  /** [hidden][inputs], row-major. */
+  w1: vector, b1: vector, w2: vector, b2: z.number(), l2: z.number(),
+});
+export const headSchema = z.discriminatedUnion('type', [linearHeadSchema, mlpHeadSchema]);
+export type Head = z.infer<typeof headSchema>;
+
+/**
+ * A detector is data: which features it reads from which pack, how they are standardised, the
+ * head, its thresholds and where it came from. Nothing in it is code or pickled.
+ */
+export const detectorSchema = z
+  .strictObject({
+    schema_version: z.literal(1),
+    name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+    version: z.string().min(1),
+    description: z.string().default(''),
+    /** The original design's selectors: model_name, layer, classifier_type. */
+    aliases: z.array(z.strictObject({ model_name: z.string().optional(), layer: z.number().int().optional(), classifier_type: z.string().optional() })).default([]),
+    pack: z.strictObject({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+    features: z.strictObject({
+      layers: z.array(z.number().int().min(0)),
+      pooling: z.literal('mean'),
+      logprob_stats: z.array(z.enum(LOGPROB_STATS)),
+      text_stats: z.array(z.enum(TEXT_STATS)),
+    }),
+    standardizer: z.strictObject({ mean: vector, scale: vector }),
+    head: headSchema,
+    /** Maps the head's score to a probability (Platt scaling fitted on held-out data). */
+    calibration: z.strictObject({ a: z.number(), b: z.number() }),
+    thresholds: z.strictObject({
+      strict: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(0.01) }),
+      balanced: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(0.05) }),
+    }),
+    min_tokens: z.number().int().min(1),
+    provenance: z.looseObject({ trained_at: z.string(), data: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }),
+  })
+  .superRefine((d, ctx) => {
+    const dim = featureDimension(d.features, 256);
+    if (d.standardizer.mean.length !== d.standardizer.scale.length) ctx.addIssue({ code: 'custom', message: 'standardizer mean and scale differ in length' });
+    const inputs = d.standardizer.mean.length;
+    if (d.head.type === 'logistic_regression' && d.head.weights.length !== inputs) ctx.addIssue({ code: 'custom', message: `head has ${d.head.weights.length} weights for ${inputs} features` });
+    if (d.head.type === 'mlp' && (d.head.w1.length !== inputs * d.head.hidden || d.head.b1.length !== d.head.hidden || d.head.w2.length !== d.head.hidden)) {
+      ctx.addIssue({ code: 'custom', message: 'mlp weight shapes do not match' });
+    }
+    void dim;
+  });
+export type Detector = z.infer<typeof detectorSchema>;
+export type FeatureSpec = Detector['features'];
+
+export function featureDimension(spec: FeatureSpec, hidden: number): number {
+  return spec.layers.length * hidden + spec.logprob_stats.length + spec.text_stats.length;
+}

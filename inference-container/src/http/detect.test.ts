@@ -1,0 +1,188 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
+import { DetectorRegistry } from '../detectors/registry.ts';
+import type { InferenceService } from '../service.ts';
+import { startTestService, type JsonResponse } from '../test-support.ts';
+import { createApp } from './app.ts';
+
+let service: InferenceService;
+let app: ReturnType<typeof createApp>;
+beforeAll(async () => {
+  service = await startTestService({ MAX_BATCH_TEXTS: '8' });
+  app = createApp(service);
+});
+afterAll(async () => service.stop());
+
+const post = (p: string, body: unknown) =>
+  app.request(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }) as Promise<JsonResponse>;
+
+const ESSAY =
+  'Public libraries remain one of the most valuable institutions in modern society. They provide free access to books, ' +
+  'digital resources, and educational programs for people of all ages and backgrounds. In addition, libraries serve as ' +
+  'community hubs where individuals can attend workshops, use computers, and connect with others. Furthermore, they play ' +
+  'a crucial role in promoting literacy and lifelong learning. In conclusion, investing in public libraries is essential ' +
+  'for building informed and engaged communities.';
+
+describe('POST /v1/detect', () => {
+  it('answers one text with a calibrated verdict and the detector that gave it', async () => {
+    const res = await post('/v1/detect', { text: ESSAY });
+    expect(res.status).toBe(200);
+    const { result } = await res.json();
+    const d = service.registry().select({});
+    expect(['ai', 'human', 'uncertain']).toContain(result.label);
+    expect(result.probability).toBeGreaterThanOrEqual(0);
+    expect(result.probability).toBeLessThanOrEqual(1);
+    expect(result).toMatchObject({ profile: 'strict', threshold: d.thresholds.strict.score, fpr: d.thresholds.strict.fpr });
+    expect(result.detector).toEqual({ name: d.name, version: d.version, model: 'tinylm-en-v1' });
+    expect(result.windows).toHaveLength(1);
+    expect(result.sentences).toBeUndefined();
+    expect(result.warnings).toEqual([]);
+  });
+
+  it('labels by the profile: strict leaves a band of uncertain, balanced decides', async () => {
+    const d = service.registry().select({});
+    const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
+    expect(result.threshold).toBe(d.thresholds.balanced.score);
+    expect(result.label).toBe(result.score >= d.thresholds.balanced.score ? 'ai' : 'human');
+    const strict = (await (await post('/v1/detect', { text: ESSAY })).json()).result;
+    const expected = strict.score >= d.thresholds.strict.score ? 'ai' : strict.score >= d.thresholds.balanced.score ? 'uncertain' : 'human';
+    expect(strict.label).toBe(expected);
+  });
+
+  it('scores sentences with character offsets into the text', async () => {
+    const { result } = await (await post('/v1/detect', { text: ESSAY, sentences: true })).json();
+    expect(result.sentences.length).toBe(5);
+    expect(ESSAY.slice(result.sentences[0].char_start, result.sentences[0].char_end)).toBe('Public libraries remain one of the most valuable institutions in modern society.');
+    for (const s of result.sentences) {
+      expect(s.char_end).toBeGreaterThan(s.char_start);
+      expect(s.probability).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('abstains on a short text with too_short', async () => {
+    const { result } = await (await post('/v1/detect', { text: 'Thanks, see you tomorrow at the station.' })).json();
+    expect(result.label).toBe('uncertain');
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('too_short');
+  });
+
+  it('abstains on text that is not English with unsupported_language', async () => {
+    const french =
+      "La bibliothèque municipale reste l'une des institutions les plus précieuses de notre société. Elle offre un accès " +
+      'gratuit aux livres, aux ressources numériques et aux programmes éducatifs pour les personnes de tous âges. ' +
+      'De plus, elle sert de lieu de rencontre où chacun peut assister à des ateliers et utiliser des ordinateurs.';
+    const { result } = await (await post('/v1/detect', { text: french })).json();
+    expect(result.label).toBe('uncertain');
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('unsupported_language');
+  });
+
+  it('removes evasion characters, says so, and scores the text as if they were absent', async () => {
+    const evasive = ESSAY.replace(/ the /g, ' t\u200Bh\u0435 ').replace(/libraries/g, 'libr\u0430ries');
+    const clean = (await (await post('/v1/detect', { text: ESSAY })).json()).result;
+    const { result } = await (await post('/v1/detect', { text: evasive })).json();
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('normalized_evasion');
+    expect(result.normalized_text).toBe(ESSAY);
+    expect(result.score).toBeCloseTo(clean.score, 6);
+  });
+
+  it('reads a long text in windows and scores each window', async () => {
+    const long = Array.from({ length: 12 }, () => ESSAY).join('\n\n');
+    const { result } = await (await post('/v1/detect', { text: long })).json();
+    expect(result.tokens).toBeGreaterThan(512);
+    expect(result.windows.length).toBeGreaterThan(1);
+    expect(result.windows.at(-1).char_end).toBe(long.length);
+    for (const w of result.windows) expect(typeof w.score).toBe('number');
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('long_text_windows');
+  });
+
+  it('scores a batch and answers a bad item with its own error', async () => {
+    const res = await post('/v1/detect', { texts: [ESSAY, '   ', ESSAY.slice(0, 300)] });
+    expect(res.status).toBe(200);
+    const { results } = await res.json();
+    expect(results).toHaveLength(3);
+    expect(results[0]).toMatchObject({ index: 0 });
+    expect(results[0].label).toBeDefined();
+    expect(results[1]).toEqual({ index: 1, error: { code: 'empty_text', message: expect.any(String) } });
+    expect(results[2].index).toBe(2);
+    const single = (await (await post('/v1/detect', { text: ESSAY })).json()).result;
+    expect(results[0].score).toBeCloseTo(single.score, 5);
+  });
+
+  it('selects a detector by the original design fields', async () => {
+    const d = service.registry().select({});
+    const ok = await post('/v1/detect', { text: ESSAY, model_name: 'tinylm-en-v1', classifier_type: d.head.type });
+    expect(ok.status).toBe(200);
+    const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('unknown_detector');
+  });
+
+  it.each([
+    ['both text and texts', { text: 'a', texts: ['b'] }, 400, 'invalid_request'],
+    ['neither text nor texts', { profile: 'strict' }, 400, 'invalid_request'],
+    ['an unknown profile', { text: ESSAY, profile: 'lenient' }, 400, 'invalid_request'],
+    ['an unknown detector', { text: ESSAY, detector: 'nope' }, 404, 'unknown_detector'],
+    ['an empty text', { text: '' }, 400, 'empty_text'],
+    ['a batch over the limit', { texts: Array(9).fill(ESSAY) }, 413, 'batch_too_large'],
+  ])('answers %s with its code', async (_n, body, status, code) => {
+    const res = await post('/v1/detect', body);
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.code).toBe(code);
+  });
+});
+
+describe('POST /analyze', () => {
+  it('answers the original shape, consistent with the balanced profile', async () => {
+    const res = await post('/analyze', { text: ESSAY, model_name: 'tinylm-en-v1' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(Object.keys(body).sort()).toEqual(['is_fake', 'prediction', 'probability']);
+    const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
+    expect(body.is_fake).toBe(result.label === 'ai');
+    expect(body.prediction).toBe(body.is_fake ? 'AI-generated' : 'Human-written');
+    expect(body.probability).toBeCloseTo(result.probability, 9);
+  });
+
+  it('answers bad input with a 4xx code', async () => {
+    const res = await post('/analyze', { text: 42 });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_request');
+  });
+});
+
+describe('GET /v1/detectors', () => {
+  it('lists the bundled detector with its thresholds and metrics', async () => {
+    const { data } = await (await (app.request('/v1/detectors') as Promise<JsonResponse>)).json();
+    const d = data.find((x: { name: string }) => x.name === BUNDLED_DETECTOR);
+    expect(d).toMatchObject({ default: true, model: 'tinylm-en-v1' });
+    expect(d.thresholds.strict.target_fpr).toBe(0.01);
+  });
+});
+
+describe('detector files', () => {
+  let tmp: string;
+  beforeAll(async () => {
+    tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'detectors-'));
+  });
+  afterAll(async () => fs.rm(tmp, { recursive: true, force: true }));
+
+  const bundled = async () => JSON.parse(await fs.readFile(path.join(BUNDLED_DETECTORS_DIR, `${BUNDLED_DETECTOR}.json`), 'utf8'));
+  const shas = () => new Map([['tinylm-en-v1', service.model().pack.manifest.model_sha256]]);
+
+  it('refuses a detector whose weights do not match its features', async () => {
+    const d = await bundled();
+    d.head.weights = d.head.weights?.slice(1) ?? [];
+    d.head.w1 = d.head.w1?.slice(1);
+    await fs.writeFile(path.join(tmp, 'bad.json'), JSON.stringify({ ...d, name: 'bad' }));
+    await expect(DetectorRegistry.load(tmp, 'bad', shas())).rejects.toThrow(/bad.json/);
+    await fs.rm(path.join(tmp, 'bad.json'));
+  });
+
+  it('refuses a detector trained on other weights of the same pack name', async () => {
+    const d = await bundled();
+    await fs.writeFile(path.join(tmp, 'other.json'), JSON.stringify({ ...d, name: 'other', pack: { ...d.pack, sha256: 'a'.repeat(64) } }));
+    await expect(DetectorRegistry.load(tmp, 'other', shas())).rejects.toThrow(/sha256/);
+  });
+});

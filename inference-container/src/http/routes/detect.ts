@@ -1,0 +1,71 @@
+import { analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
+import { Hono } from 'hono';
+import { detectTexts } from '../../detectors/detect.ts';
+import { ApiError } from '../../errors.ts';
+import { normalizeForDetection } from '../../text/normalize.ts';
+import { prepareText } from '../../text/prepare.ts';
+import type { AppEnv } from '../app.ts';
+import { parseBody } from '../parse-body.ts';
+
+export const detectRoutes = new Hono<AppEnv>()
+  .post('/v1/detect', async (c) => {
+    const s = c.get('service');
+    const body = await parseBody(c, detectRequestSchema);
+    const detector = s.registry().select(body);
+    const model = s.model(detector.pack.name);
+    const limits = { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: s.config.MAX_BATCH_TEXTS };
+    const opts = { profile: body.profile, sentences: body.sentences };
+
+    if (body.text !== undefined) {
+      const normalized = normalizeForDetection(prepareText(body.text, limits));
+      const [result] = await detectTexts(s, model, detector, s.language, [{ normalized }], opts);
+      return c.json({ result: result! });
+    }
+
+    const texts = body.texts!;
+    if (texts.length > limits.maxBatchTexts) throw new ApiError('batch_too_large', `at most ${limits.maxBatchTexts} texts per request, got ${texts.length}`);
+    // A bad item answers with its own error; the rest of the batch is still scored.
+    const items: DetectItem[] = new Array(texts.length);
+    const good: Array<{ index: number; normalized: ReturnType<typeof normalizeForDetection> }> = [];
+    texts.forEach((t, index) => {
+      try {
+        good.push({ index, normalized: normalizeForDetection(prepareText(t, limits, index)) });
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        items[index] = { index, error: { code: err.code, message: err.message } };
+      }
+    });
+    if (good.length > 0) {
+      const results = await detectTexts(s, model, detector, s.language, good, opts);
+      good.forEach((g, k) => (items[g.index] = { index: g.index, ...results[k]! }));
+    }
+    return c.json({ results: items });
+  })
+  .post('/analyze', async (c) => {
+    const s = c.get('service');
+    const body = await parseBody(c, analyzeRequestSchema);
+    const detector = s.registry().select(body);
+    const model = s.model(detector.pack.name);
+    const normalized = normalizeForDetection(prepareText(body.text, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: 1 }));
+    const [r] = await detectTexts(s, model, detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
+    const isFake = r!.label === 'ai';
+    const answer: AnalyzeResponse = { prediction: isFake ? 'AI-generated' : 'Human-written', probability: r!.probability, is_fake: isFake };
+    return c.json(answer);
+  })
+  .get('/v1/detectors', (c) => {
+    const reg = c.get('service').registry();
+    return c.json({
+      data: reg.list().map((d) => ({
+        name: d.name,
+        version: d.version,
+        default: d.name === reg.defaultName,
+        description: d.description,
+        model: d.pack.name,
+        head: d.head.type,
+        thresholds: d.thresholds,
+        min_tokens: d.min_tokens,
+        aliases: d.aliases,
+        metrics: d.provenance.metrics,
+      })),
+    });
+  });

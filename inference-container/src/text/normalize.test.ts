@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { changedCount, normalizeForDetection } from './normalize.ts';
+
+describe('normalizeForDetection', () => {
+  it('removes zero-width and bidi characters', () => {
+    const n = normalizeForDetection('in\u200Bvis\u200Dible\uFEFF te\u202Ext');
+    expect(n.text).toBe('invisible text');
+    expect(n.changes.invisible).toBe(4);
+  });
+
+  it('maps look-alike letters inside Latin words back to Latin', () => {
+    // "раper" and "Ηello" carry Cyrillic р, а and a Greek Η.
+    const n = normalizeForDetection('The \u0440\u0430per said \u0397ello.');
+    expect(n.text).toBe('The paper said Hello.');
+    expect(n.changes.homoglyphs).toBe(3);
+  });
+
+  it('leaves real Cyrillic and Greek words alone', () => {
+    const text = 'Москва and Αθήνα are cities.';
+    expect(normalizeForDetection(text)).toEqual({ text, changes: { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0 } });
+  });
+
+  it('turns odd spaces and full-width letters into plain ones', () => {
+    const n = normalizeForDetection('a\u00A0b\u2003c \uFF28\uFF49');
+    expect(n.text).toBe('a b c Hi');
+    expect(changedCount(n)).toBe(4);
+  });
+
+  it('keeps ordinary text byte for byte', () => {
+    const text = 'Plain text, with “quotes”, an em dash — and café.\nNew line.';
+    expect(normalizeForDetection(text).text).toBe(text);
+  });
+});

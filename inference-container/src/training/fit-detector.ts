@@ -1,0 +1,82 @@
+import { featureVector } from '../detectors/feature-vector.ts';
+import { fitLogistic, logisticScore, sigmoid } from '../detectors/heads/logistic.ts';
+import { fitMlp, mlpScore } from '../detectors/heads/mlp.ts';
+import type { FeatureSpec, Head } from '../detectors/schema.ts';
+import { fitStandardizer, standardize } from '../detectors/standardize.ts';
+import type { Featurized } from './featurize.ts';
+
+export interface HeadConfig {
+  type: 'logistic_regression' | 'mlp';
+  l2: number;
+  hidden?: number;
+  epochs?: number;
+}
+
+export interface FittedHead {
+  standardizer: { mean: number[]; scale: number[] };
+  head: Head;
+}
+
+/** Raw (unstandardised) feature rows for items, as serving computes them. */
+export function featureRows(items: Featurized[], spec: FeatureSpec): Float64Array[] {
+  return items.map((it) => {
+    const f = it.features;
+    return featureVector(spec, {
+      pooled: (l) => f.meanPooled.subarray(l * f.hidden, (l + 1) * f.hidden),
+      series: { logprob: f.logprob, expected: f.expected, variance: f.variance },
+      text: it.text,
+    });
+  });
+}
+
+export const labelsOf = (items: Featurized[]) => Uint8Array.from(items, (it) => (it.example.label === 'ai' ? 1 : 0));
+
+/** Weights that give both classes equal total weight, so the head is not biased by class counts. */
+export function balancedWeights(y: Uint8Array): Float64Array {
+  let pos = 0;
+  for (const v of y) pos += v;
+  const neg = y.length - pos;
+  return Float64Array.from(y, (v) => (v ? y.length / (2 * pos) : y.length / (2 * neg)));
+}
+
+export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig): FittedHead {
+  const st = fitStandardizer(rows);
+  const X = rows.map((r) => standardize(r, st));
+  const sampleWeights = balancedWeights(y);
+  const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
+  if (cfg.type === 'logistic_regression') {
+    const m = fitLogistic(X, y, { l2: cfg.l2, sampleWeights, maxIter: 400 });
+    return { standardizer, head: { type: 'logistic_regression', weights: Array.from(m.weights), bias: m.bias, l2: cfg.l2 } };
+  }
+  const m = fitMlp(X, y, { hidden: cfg.hidden ?? 32, l2: cfg.l2, epochs: cfg.epochs ?? 30, lr: 1e-3, batch: 64, seed: 17, sampleWeights });
+  return { standardizer, head: { type: 'mlp', hidden: m.hidden, w1: Array.from(m.w1), b1: Array.from(m.b1), w2: Array.from(m.w2), b2: m.b2, l2: cfg.l2 } };
+}
+
+export function scoreRows(h: FittedHead, rows: Float64Array[]): Float64Array {
+  return Float64Array.from(rows, (r) => {
+    const x = standardize(r, h.standardizer);
+    return h.head.type === 'logistic_regression' ? logisticScore(h.head, x) : mlpScore(h.head, x);
+  });
+}
+
+/** Platt scaling: p = sigmoid(a * score + b), fitted by Newton's method on held-out scores. */
+export function fitPlatt(scores: ArrayLike<number>, y: ArrayLike<number>): { a: number; b: number } {
+  let a = 1, b = 0;
+  for (let it = 0; it < 50; it++) {
+    let ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
+    for (let i = 0; i < scores.length; i++) {
+      const s = scores[i]!, p = sigmoid(a * s + b), r = p - y[i]!, w = p * (1 - p);
+      ga += r * s;
+      gb += r;
+      haa += w * s * s;
+      hab += w * s;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    const da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+  }
+  return { a, b };
+}
