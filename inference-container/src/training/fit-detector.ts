@@ -39,13 +39,13 @@ export function balancedWeights(y: Uint8Array): Float64Array {
   return Float64Array.from(y, (v) => (v ? y.length / (2 * pos) : y.length / (2 * neg)));
 }
 
-export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig): FittedHead {
+export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, maxIter = 400): FittedHead {
   const st = fitStandardizer(rows);
   const X = rows.map((r) => standardize(r, st));
   const sampleWeights = balancedWeights(y);
   const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
   if (cfg.type === 'logistic_regression') {
-    const m = fitLogistic(X, y, { l2: cfg.l2, sampleWeights, maxIter: 400 });
+    const m = fitLogistic(X, y, { l2: cfg.l2, sampleWeights, maxIter });
     return { standardizer, head: { type: 'logistic_regression', weights: Array.from(m.weights), bias: m.bias, l2: cfg.l2 } };
   }
   const m = fitMlp(X, y, { hidden: cfg.hidden ?? 32, l2: cfg.l2, epochs: cfg.epochs ?? 30, lr: 1e-3, batch: 64, seed: 17, sampleWeights });
