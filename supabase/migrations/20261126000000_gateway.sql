@@ -69,16 +69,56 @@ create table if not exists public.usage (
   primary key (key_id, day)
 );
 
--- Counting happens in the database so concurrent gateway isolates never lose an increment.
-create or replace function public.record_usage(p_key_id uuid, p_day date, p_requests integer, p_texts integer)
+-- Which requests were already counted, so a spooled record delivered twice counts once.
+create table if not exists public.usage_requests (
+  request_id text primary key,
+  key_id uuid not null references public.api_keys (id) on delete cascade,
+  day date not null,
+  created_at timestamptz not null default now()
+);
+create index if not exists usage_requests_created_idx on public.usage_requests (created_at);
+
+-- One call per answered request (or per spool flush): its prediction rows and its usage count.
+-- Idempotent on request id; counting happens here so concurrent gateway isolates never lose an
+-- increment.
+create or replace function public.log_requests(p_batches jsonb)
 returns void
-language sql
+language plpgsql
 as $$
-  insert into public.usage (key_id, day, requests, texts)
-  values (p_key_id, p_day, p_requests, p_texts)
-  on conflict (key_id, day) do update
-    set requests = public.usage.requests + excluded.requests,
-        texts = public.usage.texts + excluded.texts
+declare
+  b jsonb;
+  counted integer;
+begin
+  for b in select value from jsonb_array_elements(p_batches) loop
+    insert into public.predictions (
+      request_id, item_index, key_id, owner_id, route, text_sha256, text_length, detector,
+      detector_version, label, probability, latency_ms, cached, created_at
+    )
+    select r.request_id, r.item_index, r.key_id, r.owner_id, r.route, r.text_sha256, r.text_length,
+           r.detector, r.detector_version, r.label, r.probability, r.latency_ms, r.cached,
+           coalesce(r.created_at, now())
+    from jsonb_to_recordset(coalesce(b -> 'rows', '[]'::jsonb)) as r (
+      request_id text, item_index integer, key_id uuid, owner_id uuid, route text, text_sha256 text,
+      text_length integer, detector text, detector_version text, label text,
+      probability double precision, latency_ms integer, cached boolean, created_at timestamptz
+    )
+    on conflict (request_id, item_index) do nothing;
+
+    if jsonb_typeof(b -> 'usage') = 'object' then
+      insert into public.usage_requests (request_id, key_id, day)
+      values (b ->> 'request_id', (b -> 'usage' ->> 'key_id')::uuid, (b -> 'usage' ->> 'day')::date)
+      on conflict (request_id) do nothing;
+      get diagnostics counted = row_count;
+      if counted > 0 then
+        insert into public.usage (key_id, day, requests, texts)
+        values ((b -> 'usage' ->> 'key_id')::uuid, (b -> 'usage' ->> 'day')::date, 1, (b -> 'usage' ->> 'texts')::integer)
+        on conflict (key_id, day) do update
+          set requests = public.usage.requests + 1,
+              texts = public.usage.texts + excluded.texts;
+      end if;
+    end if;
+  end loop;
+end
 $$;
 
 -- Retention: deletes predictions older than the given age; returns how many went.
@@ -91,6 +131,7 @@ declare
 begin
   delete from public.predictions where created_at < now() - older_than;
   get diagnostics removed = row_count;
+  delete from public.usage_requests where created_at < now() - older_than;
   return removed;
 end
 $$;
@@ -100,13 +141,14 @@ alter table public.detectors enable row level security;
 alter table public.api_keys enable row level security;
 alter table public.predictions enable row level security;
 alter table public.usage enable row level security;
+alter table public.usage_requests enable row level security;
 
-revoke all on public.models, public.detectors, public.api_keys, public.predictions, public.usage from anon, authenticated;
-grant all on public.models, public.detectors, public.api_keys, public.predictions, public.usage to service_role;
+revoke all on public.models, public.detectors, public.api_keys, public.predictions, public.usage, public.usage_requests from anon, authenticated;
+grant all on public.models, public.detectors, public.api_keys, public.predictions, public.usage, public.usage_requests to service_role;
 grant usage, select on all sequences in schema public to service_role;
-revoke all on function public.record_usage(uuid, date, integer, integer) from public, anon, authenticated;
+revoke all on function public.log_requests(jsonb) from public, anon, authenticated;
 revoke all on function public.prune_predictions(interval) from public, anon, authenticated;
-grant execute on function public.record_usage(uuid, date, integer, integer) to service_role;
+grant execute on function public.log_requests(jsonb) to service_role;
 grant execute on function public.prune_predictions(interval) to service_role;
 
 -- The catalogue is public; everything else is per owner. The key hash stays out of reach.

@@ -87,4 +87,34 @@ describe('prediction log and history', () => {
       /permission denied|row-level security/,
     );
   });
+
+  it('stores and counts a spooled record once even when it is delivered twice', async () => {
+    const k = createKey();
+    const requestId = crypto.randomUUID();
+    const batch = {
+      request_id: requestId,
+      rows: [
+        {
+          request_id: requestId,
+          item_index: 0,
+          key_id: k.id,
+          owner_id: k.owner_id,
+          route: '/v1/detect',
+          text_sha256: 'a'.repeat(64),
+          text_length: 10,
+          detector: 'd',
+          detector_version: '1',
+          label: 'human',
+          probability: 0.1,
+          latency_ms: 5,
+          cached: false,
+          created_at: new Date().toISOString(),
+        },
+      ],
+      usage: { key_id: k.id, day: new Date().toISOString().slice(0, 10), texts: 1 },
+    };
+    for (let i = 0; i < 2; i++) await sql('select public.log_requests($1::jsonb)', [JSON.stringify([batch])]);
+    expect(await sql('select 1 from predictions where request_id = $1', [requestId])).toHaveLength(1);
+    expect(await sql('select requests, texts from usage where key_id = $1', [k.id])).toEqual([{ requests: 1, texts: 1 }]);
+  });
 });

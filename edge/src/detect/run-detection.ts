@@ -5,7 +5,7 @@ import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
 import { ApiError } from '../errors.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
-import type { PredictionRow, UsageDelta } from '../log/predictions.ts';
+import type { PredictionRow } from '../log/predictions.ts';
 import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
 
 type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
@@ -164,6 +164,9 @@ async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: 
       created_at: createdAt,
     });
   }
-  const usage: UsageDelta | null = who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), requests: 1, texts: texts.length } : null;
-  await s.predictionLog.record(rows, usage);
+  await s.predictionLog.record({
+    request_id: c.get('requestId'),
+    rows,
+    usage: who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), texts: texts.length } : null,
+  });
 }

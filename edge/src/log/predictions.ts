@@ -21,11 +21,11 @@ export interface PredictionRow {
   created_at: string;
 }
 
-export interface UsageDelta {
-  key_id: string;
-  day: string;
-  requests: number;
-  texts: number;
+/** One answered request: its prediction rows and, for keyed calls, what it adds to usage. */
+export interface LogBatch {
+  request_id: string;
+  rows: PredictionRow[];
+  usage: { key_id: string; day: string; texts: number } | null;
 }
 
 export interface UsageRow {
@@ -41,8 +41,8 @@ export interface HistoryPage {
 
 /** Where predictions and usage end up (Postgres through PostgREST, or isolate memory). */
 export interface PredictionStore {
-  insert(rows: PredictionRow[]): Promise<void>;
-  addUsage(delta: UsageDelta): Promise<void>;
+  /** Writes batches idempotently: a batch delivered twice is stored and counted once. */
+  write(batches: LogBatch[]): Promise<void>;
   history(ownerId: string, limit: number, before?: string): Promise<HistoryPage>;
   usage(keyId: string, sinceDay: string): Promise<UsageRow[]>;
 }
@@ -65,17 +65,11 @@ export class SupabasePredictionStore implements PredictionStore {
     private timeoutMs: number,
   ) {}
 
-  async insert(rows: PredictionRow[]): Promise<void> {
-    // Idempotent on (request_id, item_index) so a spool flushed twice writes each row once.
-    const q = this.db.from('predictions').upsert(rows, { onConflict: 'request_id,item_index', ignoreDuplicates: true });
-    const { error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'prediction insert');
-    if (error) throw new Error(`prediction insert failed: ${error.message}`);
-  }
-
-  async addUsage(d: UsageDelta): Promise<void> {
-    const q = this.db.rpc('record_usage', { p_key_id: d.key_id, p_day: d.day, p_requests: d.requests, p_texts: d.texts });
-    const { error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'usage update');
-    if (error) throw new Error(`usage update failed: ${error.message}`);
+  async write(batches: LogBatch[]): Promise<void> {
+    // One round trip for rows and usage together (supabase/migrations: log_requests).
+    const q = this.db.rpc('log_requests', { p_batches: batches });
+    const { error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'prediction log write');
+    if (error) throw new Error(`prediction log write failed: ${error.message}`);
   }
 
   async history(ownerId: string, limit: number, before?: string): Promise<HistoryPage> {
@@ -112,22 +106,24 @@ export class SupabasePredictionStore implements PredictionStore {
 export class MemoryPredictionStore implements PredictionStore {
   private rows: PredictionRow[] = [];
   private usageRows = new Map<string, UsageRow>();
+  private counted = new Set<string>();
   constructor(private capacity: number) {}
 
-  async insert(rows: PredictionRow[]): Promise<void> {
-    for (const r of rows) {
-      if (this.rows.some((x) => x.request_id === r.request_id && x.item_index === r.item_index)) continue;
-      this.rows.push(r);
+  async write(batches: LogBatch[]): Promise<void> {
+    for (const b of batches) {
+      if (this.counted.has(b.request_id)) continue;
+      this.counted.add(b.request_id);
+      this.rows.push(...b.rows);
+      if (b.usage) {
+        const id = `${b.usage.key_id}|${b.usage.day}`;
+        const u = this.usageRows.get(id) ?? { day: b.usage.day, requests: 0, texts: 0 };
+        u.requests += 1;
+        u.texts += b.usage.texts;
+        this.usageRows.set(id, u);
+      }
     }
     if (this.rows.length > this.capacity) this.rows.splice(0, this.rows.length - this.capacity);
-  }
-
-  async addUsage(d: UsageDelta): Promise<void> {
-    const id = `${d.key_id}|${d.day}`;
-    const u = this.usageRows.get(id) ?? { day: d.day, requests: 0, texts: 0 };
-    u.requests += d.requests;
-    u.texts += d.texts;
-    this.usageRows.set(id, u);
+    if (this.counted.size > this.capacity * 10) this.counted.clear();
   }
 
   async history(ownerId: string, limit: number, before?: string): Promise<HistoryPage> {
@@ -149,8 +145,6 @@ export class MemoryPredictionStore implements PredictionStore {
   }
 }
 
-type SpoolEntry = { kind: 'predictions'; rows: PredictionRow[] } | { kind: 'usage'; delta: UsageDelta };
-
 const SPOOL_KEY = 'spool:predictions';
 const LOCK_KEY = 'spool:flush-lock';
 
@@ -166,28 +160,17 @@ export class PredictionLog {
     private log: Logger,
   ) {}
 
-  async record(rows: PredictionRow[], usage: UsageDelta | null): Promise<void> {
-    const pending: SpoolEntry[] = [];
-    if (rows.length) {
-      try {
-        await this.store.insert(rows);
-      } catch (err) {
-        this.log.warn('prediction store failed; spooling', { error: String(err), rows: rows.length });
-        pending.push({ kind: 'predictions', rows });
-      }
+  async record(batch: LogBatch): Promise<void> {
+    if (batch.rows.length === 0 && !batch.usage) return;
+    try {
+      await this.store.write([batch]);
+    } catch (err) {
+      this.log.warn('prediction store failed; spooling', { error: String(err), rows: batch.rows.length });
+      await this.toSpool([batch]);
     }
-    if (usage) {
-      try {
-        await this.store.addUsage(usage);
-      } catch (err) {
-        this.log.warn('usage store failed; spooling', { error: String(err) });
-        pending.push({ kind: 'usage', delta: usage });
-      }
-    }
-    if (pending.length) await this.toSpool(pending);
   }
 
-  private async toSpool(entries: SpoolEntry[]): Promise<void> {
+  private async toSpool(entries: LogBatch[]): Promise<void> {
     if (!this.spool) {
       this.log.error('prediction records lost: store failed and no spool is configured', { entries: entries.length });
       return;
@@ -209,11 +192,10 @@ export class PredictionLog {
     try {
       const raw = await this.spool.lrange<string>(SPOOL_KEY, 0, batch - 1);
       if (raw.length === 0) return { flushed: 0, remaining: 0 };
-      const entries = raw.map((r) => (typeof r === 'string' ? JSON.parse(r) : r) as SpoolEntry);
-      const rows = entries.flatMap((e) => (e.kind === 'predictions' ? e.rows : []));
-      if (rows.length) await this.store.insert(rows);
-      for (const e of entries) if (e.kind === 'usage') await this.store.addUsage(e.delta);
-      // Trim only after the store took everything: a failure above leaves the spool intact.
+      const entries = raw.map((r) => (typeof r === 'string' ? JSON.parse(r) : r) as LogBatch);
+      await this.store.write(entries);
+      // Trim only after the store took everything: a failure above leaves the spool intact, and
+      // writing it again later is harmless (idempotent on request id).
       await this.spool.ltrim(SPOOL_KEY, raw.length, -1);
       return { flushed: raw.length, remaining: await this.spool.llen(SPOOL_KEY) };
     } finally {

@@ -60,8 +60,9 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
       defer(
         c,
         (async () =>
-          s.predictionLog.record(
-            [
+          s.predictionLog.record({
+            request_id: c.get('requestId'),
+            rows: [
               {
                 request_id: c.get('requestId'),
                 item_index: 0,
@@ -79,8 +80,8 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
                 created_at: createdAt,
               },
             ],
-            { key_id: key.id, day: createdAt.slice(0, 10), requests: 1, texts: 1 },
-          ))(),
+            usage: { key_id: key.id, day: createdAt.slice(0, 10), texts: 1 },
+          }))(),
       );
       return c.json({ ...answer, cached });
     },

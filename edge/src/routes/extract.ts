@@ -28,7 +28,7 @@ export const extractRoutes = new Hono<AppEnv>().post('/v1/extract', limitBody((c
     const key = c.get('apiKey')!;
     if (res.ok) {
       const day = new Date().toISOString().slice(0, 10);
-      defer(c, c.get('services').predictionLog.record([], { key_id: key.id, day, requests: 1, texts: 0 }));
+      defer(c, c.get('services').predictionLog.record({ request_id: c.get('requestId'), rows: [], usage: { key_id: key.id, day, texts: 0 } }));
     }
     return res;
   });
