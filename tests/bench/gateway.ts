@@ -92,18 +92,23 @@ try {
   await timed(gw, { text: text('hot') }, auth);
   for (let i = 0; i < REQUESTS; i++) hitMs.push(await timed(gw, { text: text('hot') }, auth));
 
-  let done = 0;
-  const until = performance.now() + SECONDS * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < until) {
-        await timed(gw, { text: text('hot') }, auth);
-        done += 1;
-      }
-    }),
-  );
-  const rps = done / ((performance.now() - t0) / 1000);
+  const throughput = async (one: () => Promise<unknown>) => {
+    let done = 0;
+    const until = performance.now() + SECONDS * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() < until) {
+          await one();
+          done += 1;
+        }
+      }),
+    );
+    return done / ((performance.now() - t0) / 1000);
+  };
+  const rps = await throughput(() => timed(gw, { text: text('hot') }, auth));
+  // The same load on a route that touches neither Redis nor the database: wrangler dev's own ceiling here.
+  const healthRps = await throughput(async () => (await fetch(`${env.GATEWAY_URL}/health`)).arrayBuffer());
   const memAfter = workerdRssMiB(gatewayPid);
 
   const row = (name: string, xs: number[]) => `${name.padEnd(34)} ${quantile(xs, 0.5).toFixed(1).padStart(8)} ${quantile(xs, 0.99).toFixed(1).padStart(8)}`;
@@ -114,7 +119,7 @@ try {
   console.log(row('through the gateway (cache miss)', gatewayMs));
   console.log(row('through the gateway (cache hit)', hitMs));
   console.log(`${'gateway overhead (miss - direct)'.padEnd(34)} ${(quantile(gatewayMs, 0.5) - quantile(directMs, 0.5)).toFixed(1).padStart(8)} ${(quantile(gatewayMs, 0.99) - quantile(directMs, 0.99)).toFixed(1).padStart(8)}`);
-  console.log(`cached answers: ${rps.toFixed(0)} requests/s (${CONCURRENCY} concurrent clients, ${SECONDS} s)`);
+  console.log(`cached answers: ${rps.toFixed(0)} requests/s (${CONCURRENCY} concurrent clients, ${SECONDS} s); GET /health on the same gateway: ${healthRps.toFixed(0)} requests/s`);
   console.log(`workerd resident memory: ${memBefore.toFixed(0)} MiB after warm-up, ${memAfter.toFixed(0)} MiB after the run (runtime included; the isolate limit is 128 MB)`);
 } finally {
   await stackDown({ dir, log: () => undefined });
