@@ -6,7 +6,7 @@ import { ExtractionNote } from './components/ExtractionNote.tsx';
 import { InputForm } from './components/InputForm.tsx';
 import { RecentChecks } from './components/RecentChecks.tsx';
 import { ResultPanel } from './components/ResultPanel.tsx';
-import { percent, VERDICT } from './format.ts';
+import { formatBytes, percent, VERDICT } from './format.ts';
 import { addCheck, loadChecks, snippetOf, type LocalCheck } from './history.ts';
 
 export type Busy = 'idle' | 'extracting' | 'detecting';
@@ -87,6 +87,10 @@ export function App() {
     try {
       response = await extract(file, apiKey);
     } catch (err) {
+      // The limit is the gateway's to state; the file's own size makes the message concrete.
+      if (err instanceof ApiFailure && err.status === 413) {
+        err = new ApiFailure(err.status, err.code, `${err.message.replace(/\.$/, '')} (this file is ${formatBytes(file.size)})`, err.retryAfter);
+      }
       fail(err);
       setBusy('idle');
       return;
@@ -118,8 +122,8 @@ export function App() {
             busy={busy}
             onSubmit={() => void runDetect(text, extraction && text === extraction.response.text ? extraction.fileName : undefined)}
             onFile={(f) => void onFile(f)}
+            note={extraction && <ExtractionNote extraction={extraction} edited={text !== extraction.response.text} />}
           />
-          {extraction && <ExtractionNote extraction={extraction} edited={text !== extraction.response.text} />}
         </section>
         <section className="panel result-panel" aria-labelledby="result-heading" aria-busy={busy !== 'idle'} ref={resultRef} tabIndex={-1}>
           <h2 id="result-heading">Result</h2>

@@ -12,13 +12,14 @@ import { startInference } from './inference-process.ts';
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = path.join(webDir, 'test-output', 'screenshots');
 
-const ESSAY = [
+const SENTENCES = [
   'The old harbour town wakes slowly in winter.',
   'Fishing boats knock against the pier while gulls argue over scraps near the fish market.',
   'My grandmother used to say that the sea keeps its own calendar, and that nobody who lives here ever really owns their time.',
   'I did not understand her until I spent a whole January waiting for a ferry that never seemed to come.',
   'Now I count the days by the tides, the colour of the water, and the smell of diesel in the morning fog.',
-].join(' ');
+];
+const ESSAY = SENTENCES.join(' ');
 
 let inference: { url: string; stop(): void };
 let gateway: Awaited<ReturnType<typeof startGateway>>;
@@ -86,11 +87,12 @@ describe('the web page through the gateway (wrangler dev) and the real inference
 
   it('reads an uploaded PDF, shows the extracted text and scores it', async () => {
     await page.goto(gateway.url);
-    const pdf = Buffer.from(await makePdf([ESSAY.slice(0, 200), ESSAY.slice(200)]));
+    const pdf = Buffer.from(await makePdf([SENTENCES.slice(0, 3).join(' '), SENTENCES.slice(3).join(' ')]));
     await upload('essay.pdf', 'application/pdf', pdf);
     await verdict();
     expect(await page.getByTestId('extraction-note').innerText()).toMatch(/Text read from essay\.pdf as a PDF, 2 pages/);
-    expect(await page.getByLabel('Paste the text').inputValue()).toContain('Fishing boats knock against the pier');
+    // Lines the PDF wrapped come back as one paragraph per page.
+    expect(await page.getByLabel('Paste the text').inputValue()).toBe(`${SENTENCES.slice(0, 3).join(' ')}\n\n${SENTENCES.slice(3).join(' ')}`);
     expect(await page.locator('mark.sentence').count()).toBeGreaterThan(0);
     await shot('2-uploaded-pdf');
   });
@@ -120,6 +122,7 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     const message = await alert.innerText();
     expect(message).toContain('Too large');
     expect(message).toContain('payload_too_large');
+    expect(message).toContain('(this file is 11.0 MB)');
     await shot('4-oversized-upload');
   });
 });

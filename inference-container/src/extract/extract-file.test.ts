@@ -60,6 +60,12 @@ describe('documents', () => {
     expect(r.text).toBe('The first page speaks of rivers.\n\nThe second page speaks of hills.');
   });
 
+  it('joins the wrapped lines of a PDF paragraph and mends hyphenated words', async () => {
+    const long = 'This sentence is long enough that the PDF writer wraps it over several lines of the page, and a care-\nful reader would never notice the breaks.';
+    const r = await run({ bytes: await makePdf([long]) });
+    expect(r.text).toBe(long.replace('-\n', ''));
+  });
+
   it('says which PDF pages had no text layer', async () => {
     const r = await run({ bytes: await makePdf(['Only this page has text.', '']) });
     expect(r.pages).toBe(2);

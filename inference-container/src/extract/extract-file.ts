@@ -25,6 +25,14 @@ const KIND_NAME: Record<string, string> = {
 const DEBRIS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD]/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/**
+ * PDF text comes one visual line at a time; sentences broken across lines read as fragments to
+ * the detector, so lines within a paragraph are joined and words hyphenated at a line end mended.
+ */
+export function unwrapLines(text: string): string {
+  return text.replace(/([a-z])-\n(?=[a-z])/g, '$1').replace(/([^\n])\n(?=[^\n])/g, '$1 ');
+}
+
 /** Turns an uploaded file or image into text, judging its type by its bytes. */
 export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEngine): Promise<ExtractResponse> {
   const { bytes, filename, contentType } = upload;
@@ -73,7 +81,7 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
         throw new ApiError('no_text_found', 'the PDF has no text layer (a scan?); upload the pages as images to read them by OCR');
       }
       if (blank > 0) warnings.push({ code: 'empty_pages', message: `${blank} of ${pages} pages have no text layer and were skipped` });
-      text = pdf.pages.map(tidy).filter(Boolean).join('\n\n');
+      text = pdf.pages.map((p) => unwrapLines(tidy(p))).filter(Boolean).join('\n\n');
       break;
     }
     case 'zip':

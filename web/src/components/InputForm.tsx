@@ -1,5 +1,5 @@
 import type { Profile } from '@detector/contract';
-import { useId, useState, type DragEvent, type FormEvent } from 'react';
+import { useId, useState, type DragEvent, type FormEvent, type ReactNode } from 'react';
 import type { Busy } from '../App.tsx';
 
 const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,.png,.jpg,.jpeg,.webp,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,image/png,image/jpeg,image/webp';
@@ -19,10 +19,12 @@ interface Props {
   busy: Busy;
   onSubmit(): void;
   onFile(file: File): void;
+  /** Shown under the text box: where an extracted text came from. */
+  note?: ReactNode;
 }
 
 export function InputForm(props: Props) {
-  const { text, onText, profile, onProfile, apiKey, onApiKey, busy, onSubmit, onFile } = props;
+  const { text, onText, profile, onProfile, apiKey, onApiKey, busy, onSubmit, onFile, note } = props;
   const ids = { text: useId(), textHelp: useId(), file: useId(), fileHelp: useId(), key: useId(), keyHelp: useId() };
   const [dragging, setDragging] = useState(false);
   const working = busy !== 'idle';
@@ -54,6 +56,7 @@ export function InputForm(props: Props) {
         <p id={ids.textHelp} className="help">
           {text.length.toLocaleString()} characters. English text of 50 words or more gives the most reliable result.
         </p>
+        {note}
       </div>
 
       <div

@@ -10,6 +10,9 @@ const WARNING_TITLE: Record<string, string> = {
   long_text_windows: 'Long text read in parts',
 };
 
+/** The label and the probability point different ways; say why rather than leave it looking wrong. */
+const disagrees = (d: DetectResult) => (d.label === 'ai' && d.probability < 0.5) || (d.label === 'human' && d.probability >= 0.5);
+
 export function ResultPanel({ detection, text }: { detection: DetectResult; text: string }) {
   const verdict = VERDICT[detection.label];
   const scored = detection.normalized_text ?? text;
@@ -20,9 +23,10 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
         <p className="verdict-detail">{verdict.detail}</p>
       </div>
 
-      <div className="probability">
+      <div className={`probability${detection.label === 'uncertain' ? ' abstained' : ''}`}>
         <p>
           <span className="big" data-testid="probability">{percent(detection.probability)}</span> probability that a language model wrote this text
+          {detection.label === 'uncertain' && <span className="muted"> (not a verdict: the detector abstained)</span>}
         </p>
         <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(detection.probability * 100)} aria-label="AI probability">
           <div className="meter-fill" style={{ width: percent(detection.probability) }} />
@@ -35,6 +39,13 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
           (Score {detection.score.toFixed(2)} against a threshold of {detection.threshold.toFixed(2)}.)
         </span>
       </p>
+
+      {disagrees(detection) && (
+        <p className="muted" data-testid="threshold-note">
+          The verdict follows the threshold calibrated for this setting, not the 50% mark: a text is
+          flagged when its score is above the threshold, whatever the probability reads.
+        </p>
+      )}
 
       {detection.warnings.length > 0 && (
         <ul className="warnings result-warnings" aria-label="Notes about this result">
