@@ -25,7 +25,7 @@ function encodeCommand(args: Array<string | number>): Buffer {
  */
 export class RespClient {
   private socket: net.Socket;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private pending: Pending[] = [];
   private closed = false;
 

@@ -331,7 +331,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
           '--show-interactive-dev-session=false',
           '--log-level', 'warn',
         ],
-        env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
+        // No telemetry and no fetch of Cloudflare's request metadata: nothing leaves the machine.
+        env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
         cwd: ROOT,
         log: path.join(logs, 'gateway.log'),
         readyUrl: `http://127.0.0.1:${gatewayPort}/health`,

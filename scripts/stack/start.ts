@@ -51,5 +51,5 @@ start(
     '--var', `INFERENCE_URLS:http://127.0.0.1:${inferencePort}`,
     '--show-interactive-dev-session=false',
   ],
-  { WRANGLER_SEND_METRICS: 'false' },
+  { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
 );
