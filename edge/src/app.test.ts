@@ -140,3 +140,33 @@ describe('routing failures', () => {
     }
   });
 });
+
+describe('Redis unreachable', () => {
+  it('fails open on keyed routes (in-isolate limits) and closed on the demo routes', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({
+        INFERENCE_URLS: peer.url,
+        UPSTASH_REDIS_REST_URL: await closedPortUrl(),
+        UPSTASH_REDIS_REST_TOKEN: 'unused',
+        RATE_FREE_PER_MINUTE: '2',
+      });
+      const detect = (key: string) =>
+        gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          body: JSON.stringify({ text: TEXT }),
+        });
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await detect(gw.keys.free)).status);
+      // Open, but still bounded by the per-isolate counters.
+      expect(statuses).toEqual([200, 200, 429]);
+      const demo = await gw.app.request('/v1/demo/detect', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: TEXT }) });
+      expect(demo.status).toBe(503);
+      expect(demo.headers.get('retry-after')).toBe('5');
+      expect((await demo.json<any>()).error.code).toBe('backend_unavailable');
+    } finally {
+      await peer.close();
+    }
+  });
+});
