@@ -40,6 +40,26 @@ export const configSchema = z.object({
   /** How long SIGTERM waits for in-flight requests before exiting anyway. */
   SHUTDOWN_GRACE_MS: int(15_000, 0),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * Where packs and detectors come from: empty = MODEL_PACKS_DIR and DETECTORS_DIR as they are;
+   * `s3://bucket/prefix` = an S3-compatible bucket, copied into MODEL_CACHE_DIR and checked by
+   * sha256 before anything loads. Credentials come from the standard AWS_* variables.
+   */
+  MODEL_SOURCE: z
+    .string()
+    .regex(/^(s3:\/\/[a-z0-9][a-z0-9.-]{1,62}(\/[^\s]*)?)?$/, 'expected empty or s3://bucket/prefix')
+    .default(''),
+  MODEL_CACHE_DIR: z.string().default(path.join(os.tmpdir(), 'detector-model-cache')),
+  /** For R2, MinIO and other S3-compatible stores; unset = AWS S3. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('auto'),
+  /** Path-style URLs (endpoint/bucket/key), which every S3-compatible store accepts. */
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('true'),
+  /** ONNX Runtime execution providers tried before the CPU, comma-separated (the GPU image sets cuda). */
+  ORT_EXECUTION_PROVIDERS: z
+    .string()
+    .regex(/^((cuda|tensorrt|dml|coreml|webgpu)(,(cuda|tensorrt|dml|coreml|webgpu))*)?$/, 'expected a comma-separated list of cuda, tensorrt, dml, coreml, webgpu')
+    .default(''),
 });
 
 export type Config = z.infer<typeof configSchema>;

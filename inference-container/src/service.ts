@@ -10,6 +10,7 @@ import { loadPack, type ModelPack } from './pack/load-pack.ts';
 import { runBatch } from './model/run-batch.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import { LanguageIdentifier } from './detectors/language.ts';
+import { prepareArtifacts } from './registry/sync.ts';
 
 export interface LoadedModel {
   pack: ModelPack;
@@ -38,9 +39,12 @@ export class InferenceService {
   /** Loads every configured pack, warms each one up, then reports ready. */
   async start(opts: { detectors?: boolean } = {}): Promise<void> {
     const language = this.config.LANGUAGE_ID === 'on' && opts.detectors !== false ? LanguageIdentifier.load() : null;
+    // With MODEL_SOURCE set, packs and detectors are first copied from the bucket and verified.
+    const dirs = await prepareArtifacts(this.config, this.log);
+    const executionProviders = this.config.ORT_EXECUTION_PROVIDERS.split(',').filter(Boolean);
     const names = this.config.MODEL_PACKS.split(',').map((s) => s.trim()).filter(Boolean);
     for (const name of names) {
-      const pack = await loadPack(path.join(this.config.MODEL_PACKS_DIR, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS });
+      const pack = await loadPack(path.join(dirs.packsDir, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS, executionProviders });
       const queue = new BatchQueue(
         (seqs, outputs) => runBatch(pack, seqs, outputs),
         { maxBatchTokens: this.config.BATCH_MAX_TOKENS, maxWaitMs: this.config.BATCH_MAX_WAIT_MS, maxDepth: this.config.QUEUE_MAX_WINDOWS },
@@ -60,7 +64,7 @@ export class InferenceService {
     }
     if (opts.detectors !== false) {
       const shas = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.model_sha256]));
-      this.detectors = await DetectorRegistry.load(this.config.DETECTORS_DIR, this.config.DEFAULT_DETECTOR, shas);
+      this.detectors = await DetectorRegistry.load(dirs.detectorsDir, this.config.DEFAULT_DETECTOR, shas);
       this.language = await language;
     }
     this.ready = true;
