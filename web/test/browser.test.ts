@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { startInference } from './inference-process.ts';
 
 const webDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const shots = path.join(webDir, 'test-output', 'screenshots');
+const dist = path.join(webDir, 'test-output', 'dist');
 
 const SENTENCES = [
   'The old harbour town wakes slowly in winter.',
@@ -21,6 +23,11 @@ const SENTENCES = [
 ];
 const ESSAY = SENTENCES.join(' ');
 
+// A key made for this run and handed to the gateway as configuration: no database is needed.
+const alnum = (n: number, chars: string) => [...randomBytes(n)].map((b) => chars[b % chars.length]).join('');
+const API_KEY = `dk_test_${alnum(10, 'abcdefghijklmnopqrstuvwxyz0123456789')}_${alnum(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`;
+const OWNER = '7d0c8e2a-5b1f-4c3e-9a6d-2f4b8c1e0a93';
+
 let inference: { url: string; stop(): void };
 let gateway: Awaited<ReturnType<typeof startGateway>>;
 let context: BrowserContext;
@@ -28,11 +35,10 @@ let page: Page;
 let profileDir: string;
 
 beforeAll(async () => {
-  // web/dist is what the gateway serves as its static assets.
-  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts') });
+  await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts'), build: { outDir: dist } });
   // INFERENCE_URL points the test at a service that is already running instead of starting one.
   inference = process.env.INFERENCE_URL ? { url: process.env.INFERENCE_URL, stop: () => undefined } : await startInference();
-  gateway = await startGateway(inference.url);
+  gateway = await startGateway(inference.url, dist, { STATIC_API_KEYS: `${API_KEY}:pro:${OWNER}` });
   await fs.mkdir(shots, { recursive: true });
   profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -112,6 +118,24 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     expect(recovered).toContain('publish the minutes');
     expect(await page.getByTestId('scored-text').innerText()).toContain('committee met');
     await shot('3-uploaded-image');
+  });
+
+  it('with an API key, checks through /v1/detect and lists the account\'s recent checks', async () => {
+    await page.goto(gateway.url);
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/')) calls.push(`${r.method()} ${new URL(r.url()).pathname} ${r.headers().authorization === `Bearer ${API_KEY}` ? 'key' : 'no-key'}`);
+    });
+    await page.getByLabel('API key (optional)').fill(API_KEY);
+    await page.getByLabel('Paste the text').fill(ESSAY);
+    await page.getByRole('button', { name: 'Check text' }).click();
+    await verdict();
+    const account = page.getByTestId('recent-account');
+    await account.getByText(`${ESSAY.length} chars`).waitFor();
+    expect(calls).toContain('POST /v1/detect key');
+    expect(calls).toContain('GET /v1/predictions key');
+    expect(calls.some((c) => c.includes('/v1/demo/'))).toBe(false);
+    await shot('5-with-api-key');
   });
 
   it('shows the service message for an upload over the size limit', async () => {

@@ -5,14 +5,15 @@ import { freePort, launch, ROOT, terminate, waitForUrl } from '../../scripts/sta
 
 /**
  * The real gateway under `wrangler dev` (workerd), in front of the given inference service, with
- * its embedded defaults (in-memory cache, limits and history): the page is served from web/dist
- * exactly as in production.
+ * its embedded defaults (in-memory cache, limits and history), serving the page from `assetsDir`
+ * exactly as it serves web/dist in production.
  */
-export async function startGateway(inferenceUrl: string): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startGateway(inferenceUrl: string, assetsDir: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'detector-gateway-'));
   const [port, inspectorPort] = await Promise.all([freePort(), freePort()]);
   const envFile = path.join(dir, 'worker.env');
-  writeFileSync(envFile, `INFERENCE_URLS=${JSON.stringify(inferenceUrl)}\n`, { mode: 0o600 });
+  const env = { INFERENCE_URLS: inferenceUrl, ...vars };
+  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(''), { mode: 0o600 });
   const log = path.join(dir, 'gateway.log');
   const gateway = launch({
     name: 'gateway',
@@ -22,6 +23,8 @@ export async function startGateway(inferenceUrl: string): Promise<{ url: string;
       '--config', path.join(ROOT, 'wrangler.toml'),
       '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
       '--env-file', envFile, '--persist-to', path.join(dir, 'state'),
+      // Its own build of the page: web/dist may be rebuilt by an install while the test runs.
+      '--assets', assetsDir,
       '--show-interactive-dev-session=false', '--log-level', 'warn',
     ],
     env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },

@@ -109,7 +109,7 @@ export function InputForm(props: Props) {
           value={apiKey}
           onChange={(e) => onApiKey(e.target.value.trim())}
           aria-describedby={ids.keyHelp}
-          placeholder="sk_…"
+          placeholder="dk_live_…"
         />
         <p id={ids.keyHelp} className="help">
           {apiKey ? 'Using your key: your own limits apply and your recent checks come from your account.' : 'Without a key you use the demo, limited to a few checks a minute. Recent checks are kept in this browser only.'}

@@ -15,7 +15,7 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
         ) : remote.length === 0 ? (
           <p className="muted">No checks on this account yet.</p>
         ) : (
-          <table>
+          <table data-testid="recent-account">
             <caption className="visually-hidden">Your account's recent checks</caption>
             <thead>
               <tr><th scope="col">When</th><th scope="col">Verdict</th><th scope="col">AI probability</th><th scope="col">Length</th><th scope="col">Detector</th></tr>

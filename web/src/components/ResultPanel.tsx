@@ -13,20 +13,28 @@ const WARNING_TITLE: Record<string, string> = {
 /** The label and the probability point different ways; say why rather than leave it looking wrong. */
 const disagrees = (d: DetectResult) => (d.label === 'ai' && d.probability < 0.5) || (d.label === 'human' && d.probability >= 0.5);
 
+// Warnings after which the detector gives no verdict at all.
+const ABSTAIN = new Set(['too_short', 'unsupported_language']);
+
 export function ResultPanel({ detection, text }: { detection: DetectResult; text: string }) {
+  const abstained = detection.label === 'uncertain' && detection.warnings.some((w) => ABSTAIN.has(w.code));
   const verdict = VERDICT[detection.label];
+  // "Uncertain" without an abstention means the score fell between the balanced and strict thresholds.
+  const detail = detection.label === 'uncertain' && !abstained
+    ? 'The score is above the balanced threshold but below the strict one: worth a closer look, not enough to flag at this setting.'
+    : verdict.detail;
   const scored = detection.normalized_text ?? text;
   return (
     <div className="result" data-testid="result">
       <div className={`verdict verdict-${detection.label}`} data-testid="verdict">
         <p className="verdict-title">{verdict.title}</p>
-        <p className="verdict-detail">{verdict.detail}</p>
+        <p className="verdict-detail">{detail}</p>
       </div>
 
-      <div className={`probability${detection.label === 'uncertain' ? ' abstained' : ''}`}>
+      <div className={`probability${abstained ? ' abstained' : ''}`}>
         <p>
           <span className="big" data-testid="probability">{percent(detection.probability)}</span> probability that a language model wrote this text
-          {detection.label === 'uncertain' && <span className="muted"> (not a verdict: the detector abstained)</span>}
+          {abstained && <span className="muted"> (not a verdict: the detector abstained)</span>}
         </p>
         <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(detection.probability * 100)} aria-label="AI probability">
           <div className="meter-fill" style={{ width: percent(detection.probability) }} />
