@@ -20,6 +20,21 @@ describe('htmlToText', () => {
   });
 });
 
+describe('hostile input', () => {
+  // Each of these makes a backtracking pattern quadratic; a linear scan finishes them at once.
+  const n = 200_000;
+  it('HTML: a long whitespace run with no block boundary', () => {
+    expect(htmlToText(`<p>a${' '.repeat(n)}b</p>`)).toBe('a b');
+  });
+
+  it('Markdown: long lines of unclosed brackets, parentheses and trailing spaces', () => {
+    expect(markdownToText('['.repeat(n)).text).toHaveLength(n);
+    expect(markdownToText(`[a](${'('.repeat(n)}`).text).toHaveLength(n + 4);
+    expect(markdownToText(`# Title${' '.repeat(n)}x`).text).toBe('Title x');
+    expect(markdownToText('## Closed heading ##').text).toBe('Closed heading');
+  });
+});
+
 describe('markdownToText', () => {
   it('keeps the text of links, images, emphasis and tables', () => {
     const md = '![a chart](c.png) See [the docs][1].\n\n| Name | Role |\n| --- | :---: |\n| Ada | ~~eng~~ |\n\n[1]: https://example.com\n';

@@ -84,7 +84,10 @@ export function htmlToText(html: string): string {
     else if (CELL.has(name)) out.push(' ');
   }
   // Adjacent boundaries (</li><li>, </p><p>) make one break, a paragraph break if any of them is one.
-  const joined = out.join('').replace(/[\s\u0001\u0002]*[\u0001\u0002][\s\u0001\u0002]*/g, (run) => (run.includes(PARA_MARK) ? '\n\n' : '\n'));
+  // Whole whitespace runs are matched (no required marker inside the pattern) so the scan stays linear.
+  const joined = out.join('').replace(/[\s\u0001\u0002]+/g, (run) =>
+    run.includes(PARA_MARK) ? '\n\n' : run.includes(LINE_MARK) ? '\n' : run,
+  );
   return tidy(decodeEntities(joined));
 }
 

@@ -37,10 +37,9 @@ export function markdownToText(md: string): MarkdownText {
       out.push('');
       continue;
     }
+    const heading = /^\s{0,3}#{1,6}\s+/.exec(line);
     out.push(inline(
-      line
-        .replace(/^\s{0,3}#{1,6}\s+/, '')
-        .replace(/\s+#+\s*$/, '')
+      (heading ? withoutClosingHashes(line.slice(heading[0].length)) : line)
         .replace(/^\s{0,3}(>\s?)+/, '')
         .replace(/^\s*([-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?/, '')
         .replace(/^\s*\|/, '')
@@ -51,11 +50,22 @@ export function markdownToText(md: string): MarkdownText {
   return { text: tidy(htmlToTextKeepingLines(out.join('\n'))), codeRemoved };
 }
 
+/** A heading's optional closing hashes ("## Title ##"), removed without a backtracking pattern. */
+function withoutClosingHashes(line: string): string {
+  let end = line.trimEnd().length;
+  let hashes = end;
+  while (hashes > 0 && line[hashes - 1] === '#') hashes--;
+  if (hashes < end && hashes > 0 && /\s/.test(line[hashes - 1]!)) end = hashes;
+  return line.slice(0, end);
+}
+
+// Bracket and parenthesis contents exclude their own opening character, so a line of thousands of
+// unclosed "[" or "(" is scanned once rather than once per opening.
 function inline(s: string): string {
   return s
-    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
-    .replace(/\[([^\]]*)\]\[[^\]]*\]/g, '$1')
+    .replace(/!\[([^[\]]*)\]\([^()]*\)/g, '$1')
+    .replace(/\[([^[\]]*)\]\([^()]*\)/g, '$1')
+    .replace(/\[([^[\]]*)\]\[[^[\]]*\]/g, '$1')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/(\*\*|__)(?=\S)([^*_]*?\S)\1/g, '$2')
     .replace(/(\*|_)(?=\S)([^*_]*?\S)\1/g, '$2')
