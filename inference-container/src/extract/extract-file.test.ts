@@ -119,6 +119,14 @@ describe('zip bombs in .docx', () => {
     expect(r.message).toMatch(/compression ratio over 200:1/);
   });
 
+  it('refuses XML parts larger than the XML limit even when the archive is small', async () => {
+    const big = `<w:document xmlns:w="x"><w:body>${'<w:p><w:r><w:t>word</w:t></w:r></w:p>'.repeat(40_000)}</w:body></w:document>`;
+    const entries = docxEntries(['x']).map((e) => (e.name === 'word/document.xml' ? { ...e, data: big } : e));
+    const r = await refusal(run({ bytes: makeZip(entries) }, testConfig({ EXTRACT_MAX_XML_BYTES: '1048576' })));
+    expect(r).toMatchObject({ code: 'archive_too_large' });
+    expect(r.message).toMatch(/XML parts unpack to more than 1048576 bytes/);
+  });
+
   it('refuses archives with too many entries', async () => {
     const many = Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.xml`, data: '<a/>' }));
     const bytes = makeZip([...docxEntries(['x']), ...many]);

@@ -89,6 +89,7 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
       mediaType = DOCX_TYPE;
       text = tidy(await docxToText(bytes, {
         maxEntries: cfg.EXTRACT_MAX_ZIP_ENTRIES, maxUnzippedBytes: cfg.EXTRACT_MAX_UNZIPPED_BYTES, maxRatio: cfg.EXTRACT_MAX_ZIP_RATIO,
+        maxXmlBytes: cfg.EXTRACT_MAX_XML_BYTES,
       }));
       break;
     default: {

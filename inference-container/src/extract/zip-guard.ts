@@ -5,6 +5,8 @@ export interface ZipLimits {
   maxEntries: number;
   maxUnzippedBytes: number;
   maxRatio: number;
+  /** XML parts are parsed into a DOM several times their size; media entries are never parsed. */
+  maxXmlBytes: number;
 }
 
 export interface ZipEntryInfo {
@@ -39,6 +41,7 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
   const entries: ZipEntryInfo[] = [];
   let declaredTotal = 0;
   let actualTotal = 0;
+  let xmlTotal = 0;
   let p = cdOffset;
   while (p < cdOffset + cdSize) {
     if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) throw unreadable('a broken central directory entry');
@@ -58,6 +61,10 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
     if (size === 0xffffffff || compressedSize === 0xffffffff) throw tooBig('ZIP64 entries are not accepted');
     declaredTotal += size;
     if (declaredTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
+    if (/\.(xml|rels)$/i.test(name)) {
+      xmlTotal += size;
+      if (xmlTotal > limits.maxXmlBytes) throw tooBig(`its XML parts unpack to more than ${limits.maxXmlBytes} bytes`);
+    }
     if (size > RATIO_FLOOR_BYTES && size > compressedSize * limits.maxRatio) {
       throw tooBig(`entry ${JSON.stringify(name.slice(0, 100))} claims a compression ratio over ${limits.maxRatio}:1`);
     }
