@@ -38,7 +38,8 @@ beforeAll(async () => {
   await build({ root: webDir, logLevel: 'warn', configFile: path.join(webDir, 'vite.config.ts'), build: { outDir: dist } });
   // INFERENCE_URL points the test at a service that is already running instead of starting one.
   inference = process.env.INFERENCE_URL ? { url: process.env.INFERENCE_URL, stop: () => undefined } : await startInference();
-  gateway = await startGateway(inference.url, dist, { STATIC_API_KEYS: `${API_KEY}:pro:${OWNER}` });
+  // A small demo allowance so the last test reaches the rate limit in a few clicks.
+  gateway = await startGateway(inference.url, dist, { STATIC_API_KEYS: `${API_KEY}:pro:${OWNER}`, DEMO_PER_IP_PER_MINUTE: '8' });
   await fs.mkdir(shots, { recursive: true });
   profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
@@ -136,6 +137,10 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     expect(calls).toContain('GET /v1/predictions key');
     expect(calls.some((c) => c.includes('/v1/demo/'))).toBe(false);
     await shot('5-with-api-key');
+    // The key lives in this tab's session storage until the field is cleared.
+    expect(await page.evaluate(() => sessionStorage.getItem('detector.api-key'))).toBe(API_KEY);
+    await page.getByLabel('API key (optional)').fill('');
+    expect(await page.evaluate(() => sessionStorage.getItem('detector.api-key'))).toBeNull();
   });
 
   it('shows the service message for an upload over the size limit', async () => {
@@ -148,5 +153,20 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     expect(message).toContain('payload_too_large');
     expect(message).toContain('(this file is 11.0 MB)');
     await shot('4-oversized-upload');
+  });
+
+  it('says when to try again once the demo rate limit is reached', async () => {
+    await page.goto(gateway.url);
+    await page.getByLabel('Paste the text').fill(ESSAY);
+    const alert = page.getByRole('alert');
+    for (let i = 0; i < 12 && !(await alert.isVisible()); i++) {
+      await page.getByRole('button', { name: 'Check text' }).click();
+      await page.locator('[data-testid="verdict"], [role="alert"]').first().waitFor();
+    }
+    const message = await alert.innerText();
+    expect(message).toContain('Too many requests');
+    expect(message).toMatch(/You can try again in \d+ seconds?\./);
+    expect(message).toContain('rate_limited');
+    await shot('6-rate-limited');
   });
 });
