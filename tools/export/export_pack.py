@@ -34,6 +34,10 @@ CONFIGS = {
                  num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True),
     "small": dict(hidden_size=256, intermediate_size=704, num_hidden_layers=4, num_attention_heads=4,
                   num_key_value_heads=2, max_position_embeddings=512, tie_word_embeddings=True),
+    # Qwen2.5-0.5B's own shape (24 layers, 14 query / 2 key-value heads), random weights.
+    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
+                         num_key_value_heads=2, max_position_embeddings=32768, rope_theta=1000000.0,
+                         rms_norm_eps=1e-6, tie_word_embeddings=True),
 }
 
 
@@ -140,17 +144,19 @@ def export_onnx(heads, vocab, path, opset, dynamo):
                           dynamic_axes=dyn, opset_version=opset, do_constant_folding=True, **kw)
 
 
-def finalise_onnx(raw_path, path):
+def finalise_onnx(raw_path, path, force_external=False):
     """Checks the graph and rewrites it into the pack, weights in model.onnx.data past 2 GiB."""
     import onnx
 
     model = onnx.load(raw_path, load_external_data=True)
     size = sum(t.ByteSize() for t in model.graph.initializer)
     data = None
-    if size > EXTERNAL_DATA_ABOVE_BYTES:
+    if force_external or size > EXTERNAL_DATA_ABOVE_BYTES:
         data = os.path.basename(path) + ".data"
         onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data)
         onnx.checker.check_model(path)
+        # onnx writes the data file owner-only; the image's non-root user must read it too.
+        os.chmod(os.path.join(os.path.dirname(path), data), 0o644)
     else:
         onnx.save_model(model, path)
         onnx.checker.check_model(model)
@@ -191,6 +197,7 @@ def main(argv=None):
     ap.add_argument("--opset", type=int, default=17)
     ap.add_argument("--dynamo", action="store_true", help="use torch.export (dynamo) instead of the TorchScript exporter")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--external-data", action="store_true", help="weights in model.onnx.data even under 2 GiB")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -206,7 +213,7 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as scratch:
         raw = os.path.join(scratch, "model.onnx")
         export_onnx(heads, vocab, raw, args.opset, args.dynamo)
-        external = finalise_onnx(raw, model_path)
+        external = finalise_onnx(raw, model_path, args.external_data)
 
     tok_path = os.path.join(args.out, "tokenizer.json")
     if tokenizer_json is not None:
