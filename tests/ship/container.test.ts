@@ -30,7 +30,7 @@ describe('the image entrypoint and health check, run outside Docker', () => {
     // What the image runs after tini: the entrypoint, which execs node.
     service = spawn('/bin/sh', [ENTRYPOINT], {
       cwd: '/',
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORT_INTRA_OP_THREADS: '2', LANGUAGE_ID: 'off', BATCH_MAX_WAIT_MS: '1500', LOG_LEVEL: 'info' },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORT_INTRA_OP_THREADS: '2', LANGUAGE_ID: 'off', BATCH_MAX_WAIT_MS: '4000', LOG_LEVEL: 'info' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     service.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -67,9 +67,9 @@ describe('the image entrypoint and health check, run outside Docker', () => {
 
   it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
     const url = `http://127.0.0.1:${port}`;
-    // The request waits in the 1.5 s batching delay when the signal arrives.
+    // The request waits in the 4 s batching delay when the signal arrives (0.8 s after it was sent).
     const inFlight = fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'The committee met on Tuesday to discuss the budget for the coming year and agreed on most items.' }) });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 800));
     const exit = exitOf(service!);
     process.kill(service!.pid!, 'SIGTERM');
     const res = await inFlight;
