@@ -76,7 +76,12 @@ export function speechTexts(limit: number): Example[] {
   return sample(out, limit);
 }
 
-/** A deterministic sample: the same texts on every run and machine. */
+/**
+ * A deterministic sample: the same texts on every run and machine. It hashes with its own salt:
+ * the fit/calibration split hashes the bare id, and sampling by that same hash would send every
+ * sampled text to one side of the split.
+ */
 function sample(items: Example[], limit: number): Example[] {
-  return [...items].sort((a, b) => groupHash(a.id!) - groupHash(b.id!)).slice(0, limit);
+  const key = (e: Example) => groupHash(`sample:${e.id!}`);
+  return [...items].sort((a, b) => key(a) - key(b)).slice(0, limit);
 }
