@@ -49,6 +49,7 @@ const known = [...CANDIDATES, ...EXTRA_CANDIDATES];
 let chosen: Candidate = known.find((c) => c.name === (args.candidate ?? DEFAULT_CANDIDATE))!;
 if (!chosen) throw new Error(`unknown candidate ${args.candidate}; known: ${known.map((c) => c.name).join(', ')}`);
 let selection: Awaited<ReturnType<typeof generalisation>> | null = null;
+await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
 if (args.select) {
   selection = await generalisation(fit, cal, CANDIDATES, model.pack.manifest.layers_in_outputs);
   chosen = selection.best;
@@ -113,6 +114,5 @@ const detector: Detector = {
   },
 };
 detectorSchema.parse(detector);
-await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
 await fs.writeFile(out, `${JSON.stringify(detector)}\n`);
 console.error(`wrote ${out}`);

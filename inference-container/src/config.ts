@@ -31,8 +31,9 @@ export const configSchema = z.object({
   MAX_TEXT_CHARS: int(100_000, 1),
   MAX_BATCH_TEXTS: int(64, 1),
   MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
-  /** Padded tokens (batch size x longest sequence) one model call may hold. */
-  BATCH_MAX_TOKENS: int(8192, 1),
+  /** Padded tokens (batch size x longest sequence) one model call may hold. The vocabulary projection
+   *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */
+  BATCH_MAX_TOKENS: int(2048, 1),
   BATCH_MAX_WAIT_MS: int(4, 0),
   /** Windows waiting in the queue before new requests are turned away with 503. */
   QUEUE_MAX_WINDOWS: int(1024, 1),

@@ -70,7 +70,7 @@ export async function generalisation(fit: Featurized[], cal: Featurized[], candi
       const sc = scoreRows(h, testIdx.map((i) => rowsAll[i]!));
       const y = labelsOf(testIdx.map((i) => all[i]!));
       folds.push({ kind: 'domain', heldOut: d, auroc: auroc(sc, y), tpr1: tprAtFpr(sc, y, 0.01), n: testIdx.length });
-      process.stderr.write(`  ${cand.name} without ${d}: AUROC ${folds.at(-1)!.auroc.toFixed(3)}\n`);
+      process.stderr.write(`  ${cand.name} without ${d}: AUROC ${folds.at(-1)!.auroc.toFixed(3)}, TPR@1% ${folds.at(-1)!.tpr1.toFixed(3)}\n`);
     }
     for (const g of generators) {
       const trainIdx = fit.map((it, i) => (it.example.generator !== g ? i : -1)).filter((i) => i >= 0);
@@ -79,7 +79,7 @@ export async function generalisation(fit: Featurized[], cal: Featurized[], candi
       const sc = Float64Array.from([...scoreRows(h, testAi.map((i) => rowsAll[i]!)), ...scoreRows(h, rowsCalHuman)]);
       const y = Uint8Array.from([...testAi.map(() => 1), ...calHuman.map(() => 0)]);
       folds.push({ kind: 'generator', heldOut: g, auroc: auroc(sc, y), tpr1: tprAtFpr(sc, y, 0.01), n: y.length });
-      process.stderr.write(`  ${cand.name} without ${g}: AUROC ${folds.at(-1)!.auroc.toFixed(3)}\n`);
+      process.stderr.write(`  ${cand.name} without ${g}: AUROC ${folds.at(-1)!.auroc.toFixed(3)}, TPR@1% ${folds.at(-1)!.tpr1.toFixed(3)}\n`);
     }
     results.set(cand.name, folds);
   }
