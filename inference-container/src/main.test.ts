@@ -60,6 +60,28 @@ describe('the service process', () => {
     expect(await exit).toBe(0);
   });
 
+  it('keeps answering health checks while the model computes', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: root,
+      // One model call for the whole request, so no gap between batches could answer /health.
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ORT_INTRA_OP_THREADS: '2', LOG_LEVEL: 'warn', BATCH_MAX_TOKENS: '65536' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(url, child);
+    const order: string[] = [];
+    const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} is about ships, harbours, weather and the cost of rope.`).join(' ');
+    const work = fetch(`${url}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: [long, long, long] }) }).then(() => order.push('features'));
+    await new Promise((r) => setTimeout(r, 50));
+    // The model runs on its own thread, so the HTTP server is free to answer meanwhile.
+    await fetch(`${url}/health`).then(() => order.push('health'));
+    await work;
+    expect(order).toEqual(['health', 'features']);
+    process.kill(child.pid!, 'SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
   it('fails fast on invalid configuration', async () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       cwd: root,

@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import type { ModelPack } from '../pack/load-pack.ts';
 import type { PackOutput } from '../pack/manifest.ts';
 
@@ -30,21 +29,16 @@ export async function runBatch(pack: ModelPack, seqs: number[][], outputs: reado
       mask[b * width + t] = 1n;
     }
   });
-  const feeds = {
-    input_ids: new ort.Tensor('int64', ids, [batch, width]),
-    attention_mask: new ort.Tensor('int64', mask, [batch, width]),
-  };
-  const result = await pack.session.run(feeds, outputs as string[]);
+  const result = await pack.session.run({ ids, mask, dims: [batch, width] }, outputs);
   const perLayer = pack.manifest.layers_in_outputs * pack.manifest.hidden_size;
   const out: SequenceOutputs[] = seqs.map(() => ({}));
   for (const name of outputs) {
-    const data = result[name]!.data as Float32Array;
+    const data = result[name]!;
     for (let b = 0; b < batch; b++) {
       out[b]![name] = PER_LAYER.includes(name)
         ? data.slice(b * perLayer, (b + 1) * perLayer)
         : data.slice(b * width, b * width + seqs[b]!.length);
     }
   }
-  for (const t of Object.values(result)) t.dispose?.();
   return out;
 }

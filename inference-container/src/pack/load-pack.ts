@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { WorkerSession } from '../model/worker-session.ts';
 import { manifestSchema, type Manifest } from './manifest.ts';
 import { sha256File } from './sha256.ts';
 import { TextTokenizer } from './tokenizer.ts';
@@ -10,8 +10,8 @@ export interface ModelPack {
   dir: string;
   manifest: Manifest;
   tokenizer: TextTokenizer;
-  /** One long-lived session per pack; ONNX Runtime sessions are safe to share. */
-  session: ort.InferenceSession;
+  /** One long-lived session per pack, on its own thread. */
+  session: WorkerSession;
 }
 
 export class PackError extends Error {
@@ -50,14 +50,15 @@ export async function loadPack(dir: string, opts: LoadPackOptions): Promise<Mode
     if (tokSha !== manifest.tokenizer_sha256) throw new PackError(`model pack ${manifest.name}: tokenizer.json sha256 mismatch`);
   }
   const tokenizer = new TextTokenizer(JSON.parse(tokenizerText));
-  const session = await ort.InferenceSession.create(modelPath, {
+  const session = await WorkerSession.create(modelPath, {
     intraOpNumThreads: opts.intraOpThreads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
     executionProviders: [...(opts.executionProviders ?? []), 'cpu'],
   });
   for (const name of ['input_ids', 'attention_mask']) {
-    if (!session.inputNames.includes(name)) throw new PackError(`model pack ${manifest.name}: ONNX graph lacks input ${name}`);
+    if (!session.inputNames.includes(name)) {
+      await session.release();
+      throw new PackError(`model pack ${manifest.name}: ONNX graph lacks input ${name}`);
+    }
   }
   return { name: manifest.name, dir, manifest, tokenizer, session };
 }
