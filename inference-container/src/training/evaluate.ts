@@ -51,5 +51,8 @@ export function evaluateDetector(d: Detector, items: Featurized[]) {
     );
   };
   const shortTexts = items.filter((it) => it.features.tokens < d.min_tokens).length;
-  return { scores, y, overall, by_domain: by('domain'), by_generator: by('generator'), by_attack: by('attack'), too_short: shortTexts, roc: overall.auroc === null ? null : rocCurve(scores, y) };
+  // The service answers 'uncertain' under min_tokens; these are the texts it gives a verdict on.
+  const answeredIdx = items.map((it, i) => (it.features.tokens >= d.min_tokens ? i : -1)).filter((i) => i >= 0);
+  const answered = groupMetrics(d, Float64Array.from(answeredIdx, (i) => scores[i]!), Uint8Array.from(answeredIdx, (i) => y[i]!));
+  return { scores, y, overall, answered, by_domain: by('domain'), by_generator: by('generator'), by_attack: by('attack'), too_short: shortTexts, roc: overall.auroc === null ? null : rocCurve(scores, y) };
 }

@@ -18,3 +18,15 @@ describe('extra human text', () => {
     }
   });
 });
+
+describe('group-balanced weights', () => {
+  it('give each class half the weight and each group an equal share within its class', async () => {
+    const { groupBalancedWeights } = await import('./fit-detector.ts');
+    const y = Uint8Array.from([0, 0, 0, 1, 0, 1]);
+    const w = groupBalancedWeights(y, ['a', 'a', 'a', 'a', 'b', 'b']);
+    const sum = (f: (i: number) => boolean) => [...w].reduce((s, x, i) => s + (f(i) ? x : 0), 0);
+    expect(sum((i) => y[i] === 0)).toBeCloseTo(3, 9);
+    expect(sum((i) => y[i] === 1)).toBeCloseTo(3, 9);
+    expect(sum((i) => y[i] === 0 && i < 3)).toBeCloseTo(sum((i) => y[i] === 0 && i === 4), 9);
+  });
+});

@@ -39,10 +39,25 @@ export function balancedWeights(y: Uint8Array): Float64Array {
   return Float64Array.from(y, (v) => (v ? y.length / (2 * pos) : y.length / (2 * neg)));
 }
 
-export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, maxIter = 400): FittedHead {
+/**
+ * Weights that give both classes equal total weight and, within a class, every group (domain)
+ * an equal share, so a small domain counts as much as a large one.
+ */
+export function groupBalancedWeights(y: Uint8Array, groups: string[]): Float64Array {
+  const cells = new Map<string, number>();
+  const groupsPerLabel = [new Set<string>(), new Set<string>()];
+  y.forEach((v, i) => {
+    const k = `${v}:${groups[i]}`;
+    cells.set(k, (cells.get(k) ?? 0) + 1);
+    groupsPerLabel[v]!.add(groups[i]!);
+  });
+  return Float64Array.from(y, (v, i) => y.length / (2 * groupsPerLabel[v]!.size * cells.get(`${v}:${groups[i]}`)!));
+}
+
+export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, maxIter = 400, groups?: string[]): FittedHead {
   const st = fitStandardizer(rows);
   const X = rows.map((r) => standardize(r, st));
-  const sampleWeights = balancedWeights(y);
+  const sampleWeights = groups ? groupBalancedWeights(y, groups) : balancedWeights(y);
   const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
   if (cfg.type === 'logistic_regression') {
     const m = fitLogistic(X, y, { l2: cfg.l2, sampleWeights, maxIter });
