@@ -24,18 +24,18 @@ function tensorInfo(name: string, dims: number[]): number[] {
   return [...str(1, name), ...bytesField(2, bytesField(1, tensorType))];
 }
 
-export function matmulModel(n: number): Uint8Array {
+export function matmulModel(m: number, k: number, n: number): Uint8Array {
   const node = [...str(1, 'A'), ...str(1, 'B'), ...str(2, 'C'), ...str(3, 'mm'), ...str(4, 'MatMul')];
-  const graph = [...bytesField(1, node), ...str(2, 'gemm'), ...bytesField(11, tensorInfo('A', [n, n])), ...bytesField(11, tensorInfo('B', [n, n])), ...bytesField(12, tensorInfo('C', [n, n]))];
+  const graph = [...bytesField(1, node), ...str(2, 'gemm'), ...bytesField(11, tensorInfo('A', [m, k])), ...bytesField(11, tensorInfo('B', [k, n])), ...bytesField(12, tensorInfo('C', [m, n]))];
   const opset = [...str(1, ''), ...int(2, 13)];
   return Uint8Array.from([...int(1, 8), ...bytesField(8, opset), ...bytesField(7, graph)]);
 }
 
-/** Sustained FLOP/s of an n x n by n x n float32 product. */
-export async function measureGemm(threads: number, n = 1024, seconds = 2): Promise<number> {
-  const session = await ort.InferenceSession.create(matmulModel(n), { intraOpNumThreads: threads });
-  const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => ((i % 97) - 48) / 97), [n, n]);
-  const feeds = { A: a, B: a };
+/** Sustained FLOP/s of an [m, k] x [k, n] float32 product. */
+export async function measureGemm(threads: number, m = 1024, k = 1024, n = 1024, seconds = 1): Promise<number> {
+  const session = await ort.InferenceSession.create(matmulModel(m, k, n), { intraOpNumThreads: threads });
+  const fill = (len: number) => Float32Array.from({ length: len }, (_, i) => ((i % 97) - 48) / 97);
+  const feeds = { A: new ort.Tensor('float32', fill(m * k), [m, k]), B: new ort.Tensor('float32', fill(k * n), [k, n]) };
   await session.run(feeds);
   let runs = 0;
   const t0 = performance.now();
@@ -45,5 +45,5 @@ export async function measureGemm(threads: number, n = 1024, seconds = 2): Promi
   }
   const elapsed = (performance.now() - t0) / 1000;
   await session.release();
-  return (2 * n * n * n * runs) / elapsed;
+  return (2 * m * k * n * runs) / elapsed;
 }

@@ -86,7 +86,9 @@ async function main() {
         return r.json();
       });
 
-    const gemm = await measureGemm(threads, 1024, quick ? 1 : 2);
+    // The shared machine's clock and neighbours vary from second to second: the best of three
+    // one-second runs is the rate the hardware can reach.
+    const gemm = Math.max(await measureGemm(threads), await measureGemm(threads), await measureGemm(threads));
     const rows: string[] = [];
     for (const n of [64, 256, 512 - 1]) {
       const count = quick ? 8 : n <= 64 ? 64 : n <= 256 ? 32 : 16;
@@ -119,7 +121,7 @@ async function main() {
 
     console.log(`\n## Inference service (${os.cpus()[0]?.model ?? 'cpu'}, ${threads} ONNX Runtime threads)\n`);
     console.log(`time to ready: ${readyMs.toFixed(0)} ms (process start to /ready = 200)`);
-    console.log(`matrix multiply (1024^3 fp32, same threads): ${(gemm / 1e9).toFixed(1)} GFLOP/s\n`);
+    console.log(`matrix multiply (1024^3 fp32, same threads, best of 3 one-second runs): ${(gemm / 1e9).toFixed(1)} GFLOP/s\n`);
     console.log('| tokens per text (with BOS) | texts/s one at a time | texts/s batched | batched / one at a time | GFLOP per text | share of GEMM rate (batched) |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) console.log(r);
