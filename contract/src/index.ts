@@ -3,3 +3,4 @@ export * from './text.ts';
 export * from './inference.ts';
 export * from './detect.ts';
 export * from './extract.ts';
+export * from './api-error.ts';
