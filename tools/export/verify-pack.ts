@@ -15,24 +15,10 @@ import { createMetrics } from '../../inference-container/src/metrics.ts';
 import { runBatch } from '../../inference-container/src/model/run-batch.ts';
 import { loadPack } from '../../inference-container/src/pack/load-pack.ts';
 import { PACK_OUTPUTS } from '../../inference-container/src/pack/manifest.ts';
+import { maxAbsDiff, sum, type Reference } from '../../inference-container/src/pack/reference.ts';
 import { InferenceService } from '../../inference-container/src/service.ts';
 
-interface Reference {
-  input_ids: number[];
-  mean_pooled_layer_last_first8: number[];
-  last_token_layer_last_first8: number[];
-  token_logprob_sum: number;
-  expected_logprob_sum: number;
-  logprob_variance_sum: number;
-}
-
 const TOLERANCE = 1e-4;
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
-const sum = (a: Float32Array) => a.reduce((s, x) => s + x, 0);
 
 async function main(dirArg: string | undefined): Promise<number> {
   if (!dirArg) {

@@ -5,24 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_PACK, BUNDLED_PACKS_DIR } from '../config.ts';
 import { runBatch } from '../model/run-batch.ts';
 import { loadPack, PackError, type ModelPack } from './load-pack.ts';
+import { maxAbsDiff, sum, type Reference } from './reference.ts';
 
 const dir = path.join(BUNDLED_PACKS_DIR, BUNDLED_PACK);
 
-interface Reference {
-  input_ids: number[];
-  mean_pooled_layer_last_first8: number[];
-  last_token_layer_last_first8: number[];
-  token_logprob_sum: number;
-  expected_logprob_sum: number;
-  logprob_variance_sum: number;
-}
-
-const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let m = 0;
-  for (let i = 0; i < b.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
-};
-const sum = (a: Float32Array) => a.reduce((s, x) => s + x, 0);
 const ALL = ['mean_pooled', 'last_token', 'token_logprob', 'expected_logprob', 'logprob_variance'] as const;
 
 describe('model pack', () => {
