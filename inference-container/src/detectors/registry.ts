@@ -61,7 +61,7 @@ export class DetectorRegistry {
     }
     const legacy = sel.model_name !== undefined || sel.layer !== undefined || sel.classifier_type !== undefined;
     if (!legacy) return this.byName.get(this.defaultName)!;
-    const match = this.list().find((d) =>
+    const matches = this.list().filter((d) =>
       d.aliases.some(
         (a) =>
           (sel.model_name === undefined || a.model_name === sel.model_name) &&
@@ -69,6 +69,8 @@ export class DetectorRegistry {
           (sel.classifier_type === undefined || a.classifier_type === sel.classifier_type),
       ),
     );
+    // A loose selector (say, model_name alone) fits several detectors; the default is the one we vouch for.
+    const match = matches.find((d) => d.name === this.defaultName) ?? matches[0];
     if (!match) {
       const known = this.list().flatMap((d) => d.aliases.map((a) => `${a.model_name ?? '*'}/${a.layer ?? '*'}/${a.classifier_type ?? '*'}`));
       throw new ApiError('unknown_detector', `no detector for model_name=${sel.model_name ?? '*'} layer=${sel.layer ?? '*'} classifier_type=${sel.classifier_type ?? '*'}; known: ${known.join(', ')}`);
