@@ -15,7 +15,7 @@ import { groupHash, readJsonl, type Example } from '../src/training/dataset.ts';
 import { emailTexts, speechTexts } from '../src/training/extra-human.ts';
 import { featurize, type Featurized } from '../src/training/featurize.ts';
 import { fitHead, fitPlatt, featureRows, labelsOf, scoreRows } from '../src/training/fit-detector.ts';
-import { CANDIDATES, DEFAULT_CANDIDATE, EXTRA_CANDIDATES, generalisation, type Candidate } from '../src/training/selection.ts';
+import { CANDIDATES, DEFAULT_CANDIDATE, generalisation, type Candidate } from '../src/training/selection.ts';
 
 const args = parseArgs(process.argv.slice(2), {
   data: 'string', out: 'string', name: 'string', version: 'string', candidate: 'string', select: 'boolean',
@@ -45,7 +45,7 @@ const fit = items.filter((it) => !isCal(it));
 const cal = items.filter(isCal);
 console.error(`fit ${fit.length} texts, calibration ${cal.length} (${cal.filter((c) => c.example.label === 'human').length} human)`);
 
-const known = [...CANDIDATES, ...EXTRA_CANDIDATES];
+const known = CANDIDATES;
 let chosen: Candidate = known.find((c) => c.name === (args.candidate ?? DEFAULT_CANDIDATE))!;
 if (!chosen) throw new Error(`unknown candidate ${args.candidate}; known: ${known.map((c) => c.name).join(', ')}`);
 let selection: Awaited<ReturnType<typeof generalisation>> | null = null;

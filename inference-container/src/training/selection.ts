@@ -24,11 +24,9 @@ export const CANDIDATES: Candidate[] = [
   { name: 'all-layers-logprob-lr', description: 'logistic regression on every layer and log-probability statistics', spec: (n) => spec(allLayers(n), true, false), head: { type: 'logistic_regression', l2: 1e-3 } },
   { name: 'all-layers-logprob-text-lr', description: 'logistic regression on every layer, log-probability and text statistics', spec: (n) => spec(allLayers(n), true, true), head: { type: 'logistic_regression', l2: 1e-3 } },
   { name: 'all-layers-logprob-text-lr-l2', description: 'as all-layers-logprob-text-lr with a 10x stronger penalty', spec: (n) => spec(allLayers(n), true, true), head: { type: 'logistic_regression', l2: 1e-2 } },
-  // About a minute and a half per fit on one CPU core, so it adds roughly 25 minutes to --select.
+  // About a minute per fit on one CPU core, so its 17 fits are most of --select's time.
   { name: 'all-layers-logprob-text-mlp', description: 'one-hidden-layer MLP on every layer, log-probability and text statistics', spec: (n) => spec(allLayers(n), true, true), head: { type: 'mlp', l2: 1e-4, hidden: 32, epochs: 15 } },
 ];
-/** Trainable with --candidate but left out of the default comparison. */
-export const EXTRA_CANDIDATES: Candidate[] = [];
 export const DEFAULT_CANDIDATE = 'all-layers-logprob-text-lr';
 
 /** Fold fits stop earlier than the final fit: rankings settle long before the last digits do. */
@@ -65,7 +63,9 @@ export async function generalisation(
     const folds: Fold[] = [];
     const rowsFit = featureRows(fit, s);
     const rowsAll = featureRows(all, s);
-    const rowsCalHuman = featureRows(calHuman, s);
+    // `all` is fit then cal, so the calibration rows are the tail of rowsAll.
+    const rowsCal = rowsAll.slice(fit.length);
+    const rowsCalHuman = rowsCal.filter((_, i) => cal[i]!.example.label === 'human');
     for (const d of domains) {
       const trainIdx = fit.map((it, i) => (it.example.domain !== d ? i : -1)).filter((i) => i >= 0);
       const testIdx = all.map((it, i) => (it.example.domain === d ? i : -1)).filter((i) => i >= 0);
@@ -86,7 +86,6 @@ export async function generalisation(
     }
     // The seen distribution counts too: most traffic looks like the domains we trained on.
     const h = fitHead(rowsFit, labelsOf(fit), cand.head, SELECTION_ITERATIONS);
-    const rowsCal = featureRows(cal, s);
     const sc = scoreRows(h, rowsCal), y = labelsOf(cal);
     folds.push({ kind: 'held-out', heldOut: 'calibration split', auroc: auroc(sc, y), tpr1: tprAtFpr(sc, y, 0.01), n: cal.length });
     log(`  ${cand.name} on the calibration split: AUROC ${folds.at(-1)!.auroc.toFixed(3)}, TPR@1% ${folds.at(-1)!.tpr1.toFixed(3)}`);
