@@ -62,10 +62,12 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
 const row = (k: string, m: GroupMetrics) => `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
 const head = '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|';
+// Detectors trained with domain-weighted thresholds report the mean of their domains' FPRs.
+const fprKind = detector.provenance.threshold_weighting === 'domain' ? 'calibrated FPR, mean over human domains' : 'calibrated FPR';
 const sections = [
   `# Evaluation of ${detector.name} ${detector.version} on ${metrics.data}`,
   '',
-  `Thresholds: strict ${detector.thresholds.strict.score.toFixed(4)} (calibrated FPR ${pct(detector.thresholds.strict.fpr)}), balanced ${detector.thresholds.balanced.score.toFixed(4)} (calibrated FPR ${pct(detector.thresholds.balanced.fpr)}). ${skipped.length} texts skipped as unusable, ${r.too_short} under ${detector.min_tokens} tokens (scored, but the service would answer 'uncertain').`,
+  `Thresholds: strict ${detector.thresholds.strict.score.toFixed(4)} (${fprKind} ${pct(detector.thresholds.strict.fpr)}), balanced ${detector.thresholds.balanced.score.toFixed(4)} (${fprKind} ${pct(detector.thresholds.balanced.fpr)}). ${skipped.length} texts skipped as unusable, ${r.too_short} under ${detector.min_tokens} tokens (scored, but the service would answer 'uncertain').`,
   '',
   head,
   row('all', r.overall),

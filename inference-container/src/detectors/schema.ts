@@ -18,8 +18,32 @@ export const mlpHeadSchema = z.strictObject({
   /** [hidden][inputs], row-major. */
   w1: vector, b1: vector, w2: vector, b2: z.number(), l2: z.number(),
 });
-export const headSchema = z.discriminatedUnion('type', [linearHeadSchema, mlpHeadSchema]);
+const memberHeadSchema = z.discriminatedUnion('type', [linearHeadSchema, mlpHeadSchema]);
+/**
+ * A weighted sum of member heads' scores over the same standardised features. The weights put
+ * each member's scores on one scale (one over its spread on the training data, shared out).
+ */
+export const ensembleHeadSchema = z.strictObject({
+  type: z.literal('ensemble'),
+  members: z.array(z.strictObject({ weight: z.number().positive(), head: memberHeadSchema })).min(2),
+});
+export const headSchema = z.discriminatedUnion('type', [linearHeadSchema, mlpHeadSchema, ensembleHeadSchema]);
 export type Head = z.infer<typeof headSchema>;
+export type MemberHead = z.infer<typeof memberHeadSchema>;
+
+/** Why a head does not fit `inputs` standardised features, or null when it does. */
+export function headShapeError(head: Head, inputs: number): string | null {
+  if (head.type === 'logistic_regression') return head.weights.length === inputs ? null : `head has ${head.weights.length} weights for ${inputs} features`;
+  if (head.type === 'mlp') {
+    const ok = head.w1.length === inputs * head.hidden && head.b1.length === head.hidden && head.w2.length === head.hidden;
+    return ok ? null : 'mlp weight shapes do not match';
+  }
+  for (const [i, m] of head.members.entries()) {
+    const e = headShapeError(m.head, inputs);
+    if (e) return `ensemble member ${i}: ${e}`;
+  }
+  return null;
+}
 
 /**
  * A detector is data: which features it reads from which pack, how they are standardised, the
@@ -55,10 +79,8 @@ export const detectorSchema = z
     const dim = featureDimension(d.features, 256);
     if (d.standardizer.mean.length !== d.standardizer.scale.length) ctx.addIssue({ code: 'custom', message: 'standardizer mean and scale differ in length' });
     const inputs = d.standardizer.mean.length;
-    if (d.head.type === 'logistic_regression' && d.head.weights.length !== inputs) ctx.addIssue({ code: 'custom', message: `head has ${d.head.weights.length} weights for ${inputs} features` });
-    if (d.head.type === 'mlp' && (d.head.w1.length !== inputs * d.head.hidden || d.head.b1.length !== d.head.hidden || d.head.w2.length !== d.head.hidden)) {
-      ctx.addIssue({ code: 'custom', message: 'mlp weight shapes do not match' });
-    }
+    const shape = headShapeError(d.head, inputs);
+    if (shape) ctx.addIssue({ code: 'custom', message: shape });
     void dim;
   });
 export type Detector = z.infer<typeof detectorSchema>;

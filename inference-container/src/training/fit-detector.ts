@@ -1,16 +1,13 @@
 import { featureVector } from '../detectors/feature-vector.ts';
-import { fitLogistic, logisticScore, sigmoid } from '../detectors/heads/logistic.ts';
-import { fitMlp, mlpScore } from '../detectors/heads/mlp.ts';
-import type { FeatureSpec, Head } from '../detectors/schema.ts';
+import { scoreStandardized } from '../detectors/head-score.ts';
+import { fitLogistic, sigmoid } from '../detectors/heads/logistic.ts';
+import { fitMlp } from '../detectors/heads/mlp.ts';
+import type { FeatureSpec, Head, MemberHead } from '../detectors/schema.ts';
 import { fitStandardizer, standardize } from '../detectors/standardize.ts';
 import type { Featurized } from './featurize.ts';
 
-export interface HeadConfig {
-  type: 'logistic_regression' | 'mlp';
-  l2: number;
-  hidden?: number;
-  epochs?: number;
-}
+export type MemberConfig = { type: 'logistic_regression'; l2: number } | { type: 'mlp'; l2: number; hidden?: number; epochs?: number };
+export type HeadConfig = MemberConfig | { type: 'ensemble'; members: MemberConfig[] };
 
 export interface FittedHead {
   standardizer: { mean: number[]; scale: number[] };
@@ -59,19 +56,43 @@ export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, ma
   const X = rows.map((r) => standardize(r, st));
   const sampleWeights = groups ? groupBalancedWeights(y, groups) : balancedWeights(y);
   const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
+  if (cfg.type !== 'ensemble') return { standardizer, head: fitMember(X, y, cfg, maxIter, sampleWeights) };
+  const members = cfg.members.map((m) => fitMember(X, y, m, maxIter, sampleWeights));
+  return { standardizer, head: { type: 'ensemble', members: ensembleWeights(members.map((m) => scoreSpread(m, X))).map((weight, i) => ({ weight, head: members[i]! })) } };
+}
+
+function fitMember(X: Float64Array[], y: Uint8Array, cfg: MemberConfig, maxIter: number, sampleWeights: Float64Array): MemberHead {
   if (cfg.type === 'logistic_regression') {
     const m = fitLogistic(X, y, { l2: cfg.l2, sampleWeights, maxIter });
-    return { standardizer, head: { type: 'logistic_regression', weights: Array.from(m.weights), bias: m.bias, l2: cfg.l2 } };
+    return { type: 'logistic_regression', weights: Array.from(m.weights), bias: m.bias, l2: cfg.l2 };
   }
   const m = fitMlp(X, y, { hidden: cfg.hidden ?? 32, l2: cfg.l2, epochs: cfg.epochs ?? 30, lr: 1e-3, batch: 64, seed: 17, sampleWeights });
-  return { standardizer, head: { type: 'mlp', hidden: m.hidden, w1: Array.from(m.w1), b1: Array.from(m.b1), w2: Array.from(m.w2), b2: m.b2, l2: cfg.l2 } };
+  return { type: 'mlp', hidden: m.hidden, w1: Array.from(m.w1), b1: Array.from(m.b1), w2: Array.from(m.w2), b2: m.b2, l2: cfg.l2 };
+}
+
+/** Standard deviation of a head's scores over (standardised) rows. */
+export function scoreSpread(head: Head, X: ArrayLike<number>[]): number {
+  let s = 0, s2 = 0;
+  for (const x of X) {
+    const v = scoreStandardized(head, x);
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / X.length;
+  return Math.sqrt(Math.max(s2 / X.length - mean * mean, 1e-12));
+}
+
+/**
+ * Member weights of an ensemble: each member's scores divided by their spread, then averaged, so
+ * a confident head (an MLP's logits run several times wider than a linear head's) does not drown
+ * out the others.
+ */
+export function ensembleWeights(spreads: number[]): number[] {
+  return spreads.map((sd) => 1 / (spreads.length * sd));
 }
 
 export function scoreRows(h: FittedHead, rows: Float64Array[]): Float64Array {
-  return Float64Array.from(rows, (r) => {
-    const x = standardize(r, h.standardizer);
-    return h.head.type === 'logistic_regression' ? logisticScore(h.head, x) : mlpScore(h.head, x);
-  });
+  return Float64Array.from(rows, (r) => scoreStandardized(h.head, standardize(r, h.standardizer)));
 }
 
 /** Platt scaling: p = sigmoid(a * score + b), fitted by Newton's method on held-out scores. */

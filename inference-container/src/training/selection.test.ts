@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../detectors/heads/mlp.ts';
+import { auroc } from '../detectors/metrics.ts';
 import type { Featurized } from './featurize.ts';
-import { generalisation, type Candidate } from './selection.ts';
+import { featureRows, fitHead, labelsOf, scoreRows } from './fit-detector.ts';
+import { generalisation, SELECTION_ITERATIONS, type Candidate } from './selection.ts';
 
 /**
  * Two layers of four numbers each. Layer 1 carries the label in every domain and generator;
@@ -23,11 +25,11 @@ function synthetic(n: number, seed: number): Featurized[] {
   });
 }
 
-const candidate = (name: string, layer: number): Candidate => ({
+const candidate = (name: string, layer: number, l2 = 1e-2): Candidate => ({
   name,
   description: name,
   spec: () => ({ layers: [layer], pooling: 'mean', logprob_stats: [], text_stats: [] }),
-  head: { type: 'logistic_regression', l2: 1e-2 },
+  head: { type: 'logistic_regression', l2 },
 });
 
 describe('generalisation', () => {
@@ -43,5 +45,28 @@ describe('generalisation', () => {
     // Three domains, three generators and one held-out split per candidate.
     expect(folds.signal!.map((f) => f.kind)).toEqual(['domain', 'domain', 'domain', 'generator', 'generator', 'generator', 'held-out']);
     expect(markdown).toContain('| signal (chosen) |');
+  });
+
+  it("scores an ensemble from its members' folds exactly as refitting the ensemble would", async () => {
+    const fit = synthetic(240, 3), cal = synthetic(120, 4);
+    const a = candidate('a', 1, 1e-2), b = candidate('b', 1, 3);
+    const ens: Candidate = {
+      name: 'a+b', description: 'a+b', spec: a.spec,
+      head: { type: 'ensemble', members: [{ type: 'logistic_regression', l2: 1e-2 }, { type: 'logistic_regression', l2: 3 }] },
+      members: ['a', 'b'],
+    };
+    const { folds, summary } = await generalisation(fit, cal, [a, b, ens], 2, () => {});
+    expect(summary.map((s) => s.candidate)).toEqual(['a', 'b', 'a+b']);
+    expect(folds['a+b']!.map((f) => f.kind)).toEqual(folds.a!.map((f) => f.kind));
+    const spec = a.spec(2);
+    const refit = fitHead(featureRows(fit, spec), labelsOf(fit), ens.head, SELECTION_ITERATIONS);
+    expect(refit.head.type).toBe('ensemble');
+    const heldOut = folds['a+b']!.find((f) => f.kind === 'held-out')!;
+    expect(heldOut.auroc).toBeCloseTo(auroc(scoreRows(refit, featureRows(cal, spec)), labelsOf(cal)), 12);
+  });
+
+  it('refuses an ensemble whose members are not in the selection', async () => {
+    const ens: Candidate = { ...candidate('x', 1), name: 'x', members: ['missing', 'a'] };
+    await expect(generalisation(synthetic(60, 5), synthetic(30, 6), [candidate('a', 1), ens], 2, () => {})).rejects.toThrow(/needs candidate missing/);
   });
 });
