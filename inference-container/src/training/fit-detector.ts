@@ -58,7 +58,7 @@ export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, ma
   const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
   if (cfg.type !== 'ensemble') return { standardizer, head: fitMember(X, y, cfg, maxIter, sampleWeights) };
   const members = cfg.members.map((m) => fitMember(X, y, m, maxIter, sampleWeights));
-  return { standardizer, head: { type: 'ensemble', members: ensembleWeights(members.map((m) => scoreSpread(m, X))).map((weight, i) => ({ weight, head: members[i]! })) } };
+  return { standardizer, head: { type: 'ensemble', members: ensembleWeights(members.map((m) => scoreSpread(X.map((x) => scoreStandardized(m, x))))).map((weight, i) => ({ weight, head: members[i]! })) } };
 }
 
 function fitMember(X: Float64Array[], y: Uint8Array, cfg: MemberConfig, maxIter: number, sampleWeights: Float64Array): MemberHead {
@@ -70,16 +70,15 @@ function fitMember(X: Float64Array[], y: Uint8Array, cfg: MemberConfig, maxIter:
   return { type: 'mlp', hidden: m.hidden, w1: Array.from(m.w1), b1: Array.from(m.b1), w2: Array.from(m.w2), b2: m.b2, l2: cfg.l2 };
 }
 
-/** Standard deviation of a head's scores over (standardised) rows. */
-export function scoreSpread(head: Head, X: ArrayLike<number>[]): number {
+/** Standard deviation of scores: an ensemble member's spread on its training rows. */
+export function scoreSpread(scores: ArrayLike<number>): number {
   let s = 0, s2 = 0;
-  for (const x of X) {
-    const v = scoreStandardized(head, x);
-    s += v;
-    s2 += v * v;
+  for (let i = 0; i < scores.length; i++) {
+    s += scores[i]!;
+    s2 += scores[i]! * scores[i]!;
   }
-  const mean = s / X.length;
-  return Math.sqrt(Math.max(s2 / X.length - mean * mean, 1e-12));
+  const mean = s / scores.length;
+  return Math.sqrt(Math.max(s2 / scores.length - mean * mean, 1e-12));
 }
 
 /**

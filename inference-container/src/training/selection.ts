@@ -1,7 +1,7 @@
 import { auroc, groupBalancedWeights, tprAtWeightedFpr } from '../detectors/metrics.ts';
 import { LOGPROB_STATS, TEXT_STATS, type FeatureSpec } from '../detectors/schema.ts';
 import type { Featurized } from './featurize.ts';
-import { ensembleWeights, featureRows, fitHead, labelsOf, scoreRows, type HeadConfig } from './fit-detector.ts';
+import { ensembleWeights, featureRows, fitHead, labelsOf, scoreRows, scoreSpread, type HeadConfig } from './fit-detector.ts';
 
 export interface Candidate {
   name: string;
@@ -61,16 +61,6 @@ interface FoldScores {
   spread: number;
 }
 
-const std = (xs: Float64Array) => {
-  let s = 0, s2 = 0;
-  for (const v of xs) {
-    s += v;
-    s2 += v * v;
-  }
-  const m = s / xs.length;
-  return Math.sqrt(Math.max(s2 / xs.length - m * m, 1e-12));
-};
-
 /**
  * Leave-one-domain-out and leave-one-generator-out evaluation of each candidate: fit without a
  * domain (or generator) and test on it. A detector that only memorised its training domains
@@ -116,7 +106,7 @@ export async function generalisation(
     const fitOn = (trainIdx: number[]) => {
       const rows = trainIdx.map((i) => rowsFit[i]!);
       const h = fitHead(rows, labelsOf(trainIdx.map((i) => fit[i]!)), cand.head, SELECTION_ITERATIONS);
-      return { h, spread: std(scoreRows(h, rows)) };
+      return { h, spread: scoreSpread(scoreRows(h, rows)) };
     };
     for (const d of domains) {
       const { h, spread } = fitOn(fit.map((it, i) => (it.example.domain !== d ? i : -1)).filter((i) => i >= 0));
@@ -146,7 +136,7 @@ export async function generalisation(
       const parts = memberFolds.map((f) => f[k]!);
       const w = ensembleWeights(parts.map((p) => p.spread));
       const scores = first.scores.map((_, i) => parts.reduce((z, p, j) => z + w[j]! * p.scores[i]!, 0));
-      record(cand, { ...first, scores, spread: std(scores) });
+      record(cand, { ...first, scores, spread: scoreSpread(scores) });
     });
   }
 
