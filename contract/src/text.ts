@@ -3,8 +3,24 @@ import { z } from 'zod';
 // Lone surrogates survive JSON.parse ("\ud800" is valid JSON) but are not text; a tokenizer
 // would silently turn them into replacement characters and score something the caller never sent.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// C0/C1 controls other than tab, line feed and carriage return.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// C0 controls other than tab, line feed and carriage return, and DEL. C1 controls (U+0080-U+009F)
+// are not refused: in real text they are almost always Windows-1252 punctuation decoded as
+// Latin-1, and `repairC1Controls` maps them back to what the writer typed.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const C1 = /[\u0080-\u009F]/g;
+// Windows-1252's meaning for bytes 0x80-0x9F; the five bytes it leaves undefined map to nothing.
+const CP1252 = '€\0‚ƒ„…†‡ˆ‰Š‹Œ\0Ž\0\0‘’“”•–—˜™š›œ\0žŸ';
+
+/** Replaces C1 controls with the Windows-1252 characters they stand for; counts what changed. */
+export function repairC1Controls(text: string): { text: string; repaired: number } {
+  let repaired = 0;
+  const out = text.replace(C1, (ch) => {
+    repaired++;
+    const mapped = CP1252[ch.charCodeAt(0) - 0x80]!;
+    return mapped === '\0' ? '' : mapped;
+  });
+  return { text: out, repaired };
+}
 
 export type TextProblem = 'empty_text' | 'invalid_unicode' | 'control_characters';
 

@@ -33,6 +33,43 @@ function scoreFeatures(d: Detector, f: TextFeatures, text: string, from?: number
   return headScore(d, featureVector(d.features, { pooled, series, from, to, text }));
 }
 
+/** The token series with the tokens in [from, to) left out. */
+function withoutTokens(series: NonNullable<TextFeatures['series']>, from: number, to: number): NonNullable<TextFeatures['series']> {
+  const cut = (a: Float64Array) => {
+    const out = new Float64Array(a.length - (to - from));
+    out.set(a.subarray(0, from), 0);
+    out.set(a.subarray(to), from);
+    return out;
+  };
+  return { logprob: cut(series.logprob), expected: cut(series.expected), variance: cut(series.variance) };
+}
+
+/**
+ * Each sentence's share of the whole text's score, as a jackknife pseudo-value:
+ * n * score(text) - (n - 1) * score(text without the sentence). The sentences' values average to
+ * the text's own score, so the highlights explain the verdict instead of contradicting it. A
+ * sentence scored on its own is mostly under the detector's minimum length and reads as noise;
+ * scored in context its tokens keep the log-probabilities the model gave them inside the text.
+ * The pooled hidden states stay those of the whole text (the model is not run again): what moves
+ * a sentence's value is its tokens' log-probabilities and its words and punctuation.
+ */
+export function sentenceShares(d: Detector, f: TextFeatures, text: string, spans: Array<{ start: number; end: number }>, textScore: number): number[] {
+  const n = spans.length;
+  if (n < 2) return spans.map(() => textScore);
+  const starts = f.encoded.starts, ends = f.encoded.ends;
+  const pooled = (layer: number) => f.embeddings.get(layer)!;
+  return spans.map((span) => {
+    let from = 0;
+    while (from < starts.length && ends[from]! <= span.start) from++;
+    let to = from;
+    while (to < starts.length && starts[to]! < span.end) to++;
+    const rest = text.slice(0, span.start) + text.slice(span.end);
+    const series = f.series ? withoutTokens(f.series, from, to) : { logprob: [], expected: [], variance: [] };
+    const without = headScore(d, featureVector(d.features, { pooled, series, text: rest }));
+    return n * textScore - (n - 1) * without;
+  });
+}
+
 export function warningsFor(n: Normalized): DetectWarning[] {
   if (changedCount(n) === 0) return [];
   const c = n.changes;
@@ -41,6 +78,7 @@ export function warningsFor(n: Normalized): DetectWarning[] {
     c.homoglyphs && `${c.homoglyphs} look-alike letter${c.homoglyphs > 1 ? 's' : ''} replaced`,
     c.spaces && `${c.spaces} unusual space${c.spaces > 1 ? 's' : ''} replaced`,
     c.fullwidth && `${c.fullwidth} full-width character${c.fullwidth > 1 ? 's' : ''} replaced`,
+    c.encoding && `${c.encoding} Windows-1252 character${c.encoding > 1 ? 's' : ''} decoded as control codes repaired`,
   ].filter(Boolean);
   return [{ code: 'normalized_evasion', message: `the text was normalised before scoring: ${parts.join(', ')}` }];
 }
@@ -57,12 +95,7 @@ export async function detectTexts(
   const spec = detector.features;
   const featureOpts = { layers: spec.layers, pooling: 'mean' as const, normalize: false, logprob: spec.logprob_stats.length > 0, perToken: false };
   const texts = items.map((i) => i.normalized.text);
-  const sentenceSets = opts.sentences ? texts.map((t) => sentenceSpans(t)) : texts.map(() => []);
-  const sentenceTexts = sentenceSets.flatMap((spans, k) => spans.map((s) => texts[k]!.slice(s.start, s.end)));
-  // One admission for the whole request: texts and their sentences together.
-  const all = await service.features(model, [...texts, ...sentenceTexts], featureOpts);
-  const feats = all.slice(0, texts.length);
-  let sentenceCursor = texts.length;
+  const feats = await service.features(model, texts, featureOpts);
 
   const toProb = (s: number) => probability(detector, s);
   return items.map((item, k) => {
@@ -103,11 +136,9 @@ export async function detectTexts(
       warnings,
     };
     if (opts.sentences) {
-      result.sentences = sentenceSets[k]!.map((span): ScoredSpan => {
-        const sf = all[sentenceCursor++]!;
-        const s = scoreFeatures(detector, sf, text.slice(span.start, span.end));
-        return { char_start: span.start, char_end: span.end, score: s, probability: toProb(s) };
-      });
+      const spans = sentenceSpans(text);
+      const shares = sentenceShares(detector, f, text, spans, score);
+      result.sentences = spans.map((span, i): ScoredSpan => ({ char_start: span.start, char_end: span.end, score: shares[i]!, probability: toProb(shares[i]!) }));
     }
     if (changedCount(item.normalized) > 0) result.normalized_text = text;
     return result;

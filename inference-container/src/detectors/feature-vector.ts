@@ -1,5 +1,6 @@
 import { logprobFeatures } from './logprob-features.ts';
 import type { FeatureSpec } from './schema.ts';
+import { styleStats } from './style-stats.ts';
 import { textStats } from './text-stats.ts';
 
 export interface FeatureInputs {
@@ -22,6 +23,10 @@ export function featureVector(spec: FeatureSpec, x: FeatureInputs): Float64Array
   if (spec.text_stats.length) {
     const ts = textStats(x.text);
     for (const k of spec.text_stats) parts.push(ts[k]);
+  }
+  if (spec.style_stats?.length) {
+    const ss = styleStats(x.text);
+    for (const k of spec.style_stats) parts.push(ss[k]);
   }
   return Float64Array.from(parts);
 }

@@ -8,6 +8,12 @@ export const TEXT_STATS = [
   'mean_word_length', 'type_token_ratio', 'mean_sentence_words', 'std_sentence_words', 'punctuation_rate',
   'comma_rate', 'uppercase_rate', 'digit_rate', 'newline_rate', 'first_person_rate', 'quote_rate',
 ] as const;
+export const STYLE_STATS = [
+  'word_log_frequency', 'word_log_frequency_std', 'rare_word_rate', 'common_word_rate', 'unknown_word_rate', 'misspelling_rate',
+  'model_favourite_rate', 'contraction_rate', 'lowercase_i_rate', 'lowercase_sentence_start_rate', 'space_before_punctuation_rate',
+  'missing_space_after_punctuation_rate', 'repeated_punctuation_rate', 'exclamation_rate', 'question_rate', 'parenthesis_rate',
+  'colon_semicolon_rate', 'dash_rate',
+] as const;
 
 const vector = z.array(z.number().refine(Number.isFinite, 'must be finite'));
 
@@ -63,6 +69,8 @@ export const detectorSchema = z
       pooling: z.literal('mean'),
       logprob_stats: z.array(z.enum(LOGPROB_STATS)),
       text_stats: z.array(z.enum(TEXT_STATS)),
+      /** Word-list statistics (src/detectors/style-stats.ts); absent in older detectors. */
+      style_stats: z.array(z.enum(STYLE_STATS)).default([]),
     }),
     standardizer: z.strictObject({ mean: vector, scale: vector }),
     head: headSchema,
@@ -87,5 +95,5 @@ export type Detector = z.infer<typeof detectorSchema>;
 export type FeatureSpec = Detector['features'];
 
 export function featureDimension(spec: FeatureSpec, hidden: number): number {
-  return spec.layers.length * hidden + spec.logprob_stats.length + spec.text_stats.length;
+  return spec.layers.length * hidden + spec.logprob_stats.length + spec.text_stats.length + (spec.style_stats?.length ?? 0);
 }

@@ -5,14 +5,22 @@ export type TextStat = (typeof TEXT_STATS)[number];
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 const FIRST_PERSON = new Set(['i', 'me', 'my', 'mine', 'we', 'us', 'our', "i'm", "i've", "i'd", "i'll"]);
 
+// Titles and abbreviations after which the segmenter would wrongly end a sentence.
+const NO_BREAK_AFTER = /(?:^|[\s(])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Jr|St|Rev|Gen|Col|Capt|Lt|Sgt|Gov|Sen|Rep|Hon|vs|etc|e\.g|i\.e|cf|No|Fig|approx|Mt|Ft)\.\s*$/;
+
 /** Sentence spans of a text, trimmed of surrounding whitespace. */
 export function sentenceSpans(text: string): Array<{ start: number; end: number }> {
   const spans: Array<{ start: number; end: number }> = [];
+  let joinNext = false;
   for (const s of segmenter.segment(text)) {
     let start = s.index, end = s.index + s.segment.length;
     while (start < end && /\s/.test(text[start]!)) start++;
     while (end > start && /\s/.test(text[end - 1]!)) end--;
-    if (end > start) spans.push({ start, end });
+    if (end <= start) continue;
+    const last = spans[spans.length - 1];
+    if (joinNext && last) last.end = end;
+    else spans.push({ start, end });
+    joinNext = NO_BREAK_AFTER.test(text.slice(spans[spans.length - 1]!.start, end));
   }
   return spans;
 }

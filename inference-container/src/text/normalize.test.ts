@@ -17,7 +17,14 @@ describe('normalizeForDetection', () => {
 
   it('leaves real Cyrillic and Greek words alone', () => {
     const text = 'Москва and Αθήνα are cities.';
-    expect(normalizeForDetection(text)).toEqual({ text, changes: { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0 } });
+    expect(normalizeForDetection(text)).toEqual({ text, changes: { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0, encoding: 0 } });
+  });
+
+  it('repairs Windows-1252 punctuation decoded as C1 controls', () => {
+    // U+0092 is the byte 0x92 (a right single quote) read as Latin-1; U+0093/U+0094 are curly quotes.
+    const n = normalizeForDetection('It\u0092s \u0093fine\u0094\u0081.');
+    expect(n.text).toBe('It’s “fine”.');
+    expect(n.changes.encoding).toBe(4);
   });
 
   it('turns odd spaces and full-width letters into plain ones', () => {

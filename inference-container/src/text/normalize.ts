@@ -25,15 +25,18 @@ const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g')
 // A word that mixes Latin letters with look-alikes; words wholly in Cyrillic or Greek are left alone.
 const MIXED_WORD = new RegExp(`[\\p{L}\\p{M}]*(?:[A-Za-z][\\p{L}\\p{M}]*[${Object.keys(HOMOGLYPHS).join('')}]|[${Object.keys(HOMOGLYPHS).join('')}][\\p{L}\\p{M}]*[A-Za-z])[\\p{L}\\p{M}]*`, 'gu');
 
+import { repairC1Controls } from '@detector/contract';
+
 export interface Normalized {
   text: string;
   /** What was changed, for the answer's warnings. */
-  changes: { invisible: number; homoglyphs: number; spaces: number; fullwidth: number };
+  changes: { invisible: number; homoglyphs: number; spaces: number; fullwidth: number; encoding: number };
 }
 
 export function normalizeForDetection(input: string): Normalized {
-  const changes = { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0 };
-  let text = input.normalize('NFC');
+  const repaired = repairC1Controls(input);
+  const changes = { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0, encoding: repaired.repaired };
+  let text = repaired.text.normalize('NFC');
   text = text.replace(INVISIBLE, () => (changes.invisible++, ''));
   text = text.replace(ODD_SPACE, () => (changes.spaces++, ' '));
   text = text.replace(FULLWIDTH, (ch) => (changes.fullwidth++, String.fromCharCode(ch.charCodeAt(0) - 0xfee0)));
@@ -43,5 +46,5 @@ export function normalizeForDetection(input: string): Normalized {
 
 export function changedCount(n: Normalized): number {
   const c = n.changes;
-  return c.invisible + c.homoglyphs + c.spaces + c.fullwidth;
+  return c.invisible + c.homoglyphs + c.spaces + c.fullwidth + c.encoding;
 }

@@ -28,7 +28,7 @@ function synthetic(n: number, seed: number): Featurized[] {
 const candidate = (name: string, layer: number, l2 = 1e-2): Candidate => ({
   name,
   description: name,
-  spec: () => ({ layers: [layer], pooling: 'mean', logprob_stats: [], text_stats: [] }),
+  spec: () => ({ layers: [layer], pooling: 'mean', logprob_stats: [], text_stats: [], style_stats: [] }),
   head: { type: 'logistic_regression', l2 },
 });
 

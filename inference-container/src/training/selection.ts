@@ -18,6 +18,7 @@ const spec = (layers: number[], logprob: boolean, text: boolean): FeatureSpec =>
   pooling: 'mean',
   logprob_stats: logprob ? [...LOGPROB_STATS] : [],
   text_stats: text ? [...TEXT_STATS] : [],
+  style_stats: [],
 });
 
 export const CANDIDATES: Candidate[] = [
