@@ -37,7 +37,12 @@ function startRestPrefixProxy(port: number, upstreamPort: number): Promise<http.
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-await startRedisRestProxy({ redisPort: Number(env('REDIS_PORT')), token: env('REDIS_REST_TOKEN'), port: Number(env('REDIS_REST_PORT')) });
+await startRedisRestProxy({
+  redisPort: Number(env('REDIS_PORT')),
+  redisPassword: env('REDIS_PASSWORD'),
+  token: env('REDIS_REST_TOKEN'),
+  port: Number(env('REDIS_REST_PORT')),
+});
 await startRestPrefixProxy(Number(env('SUPABASE_PORT')), Number(env('POSTGREST_PORT')));
 console.log('proxies listening');
 process.on('SIGTERM', () => process.exit(0));
