@@ -55,7 +55,8 @@ describe('history cursors', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const url: string = `${gateway()}/v1/predictions?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      // One row a page: every row, commas and parentheses included, becomes a cursor position.
+      const url: string = `${gateway()}/v1/predictions?limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const res = await fetch(url, { headers: auth(k.key) });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { data: Array<{ request_id: string }>; next_cursor: string | null };
