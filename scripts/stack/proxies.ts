@@ -39,7 +39,8 @@ function startRestPrefixProxy(port: number, upstreamPort: number): Promise<http.
 
 await startRedisRestProxy({
   redisPort: Number(env('REDIS_PORT')),
-  redisPassword: env('REDIS_PASSWORD'),
+  // The stack always sets one; other users of these proxies (tests/ship) may run without Redis.
+  redisPassword: process.env.REDIS_PASSWORD || undefined,
   token: env('REDIS_REST_TOKEN'),
   port: Number(env('REDIS_REST_PORT')),
 });
