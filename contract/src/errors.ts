@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   empty_text: 400,
   invalid_unicode: 400,
+  invalid_cursor: 400,
   control_characters: 400,
   unknown_layer: 400,
   unknown_model: 404,
@@ -30,6 +31,7 @@ export const ERROR_STATUS = {
   not_ready: 503,
   backend_unavailable: 503,
   timeout: 504,
+  misconfigured: 500,
   internal: 500,
 } as const;
 

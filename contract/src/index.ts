@@ -4,3 +4,4 @@ export * from './inference.ts';
 export * from './detect.ts';
 export * from './extract.ts';
 export * from './api-error.ts';
+export * from './body.ts';

@@ -170,3 +170,138 @@ describe('Redis unreachable', () => {
     }
   });
 });
+
+describe('hostile input', () => {
+  let peer: Peer;
+  let gw: TestGateway;
+  const detect = (body: BodyInit, headers: Record<string, string>) => gw.app.request('/v1/detect', { method: 'POST', headers, body });
+  const json = { 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    peer = await contractPeer();
+    gw = await testGateway({ INFERENCE_URLS: peer.url, API_KEY_PEPPER: 'pepper-for-cursors' });
+  });
+  afterAll(() => peer.close());
+
+  it('accepts only application/json, with at most a UTF-8 charset', async () => {
+    const h = { authorization: `Bearer ${gw.keys.pro}` };
+    const body = JSON.stringify({ text: `${TEXT} content types` });
+    for (const type of ['application/evil+json', 'application/json-patch+json', 'text/json', 'application/json; charset=latin1']) {
+      const res = await detect(body, { ...h, 'content-type': type });
+      expect(res.status, type).toBe(415);
+      expect((await res.json<any>()).error.code).toBe('unsupported_media_type');
+    }
+    expect((await detect(body, { ...h, 'content-type': 'application/json; charset=UTF-8' })).status).toBe(200);
+  });
+
+  it('refuses bytes that are not UTF-8 with invalid_unicode and sends nothing on', async () => {
+    const before = peer.requests.length;
+    const bytes = new Uint8Array([...new TextEncoder().encode(`{"text": "${TEXT} `), 0xff, 0xfe, 0x80, ...new TextEncoder().encode('"}')]);
+    const res = await detect(bytes, { ...json, authorization: `Bearer ${gw.keys.pro}` });
+    expect(res.status).toBe(400);
+    expect((await res.json<any>()).error.code).toBe('invalid_unicode');
+    const demo = await gw.app.request('/v1/demo/detect', { method: 'POST', headers: { ...json, 'cf-connecting-ip': '198.51.100.9' }, body: bytes });
+    expect((await demo.json<any>()).error.code).toBe('invalid_unicode');
+    expect(peer.requests.length).toBe(before);
+  });
+
+  it('makes its own request ids: a repeated X-Request-Id merges nothing, across tenants either', async () => {
+    const shared = 'same-id-every-time';
+    const ids = new Set<string>();
+    for (const key of [gw.keys.pro, gw.keys.pro, gw.keys.pro, gw.keys.otherOwner]) {
+      const res = await detect(JSON.stringify({ texts: [`${TEXT} ${ids.size} a`, `${TEXT} ${ids.size} b`] }), { ...json, authorization: `Bearer ${key}`, 'x-request-id': shared });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-client-request-id')).toBe(shared);
+      ids.add(res.headers.get('x-request-id')!);
+    }
+    expect(ids.size).toBe(4);
+    expect([...ids].every((id) => id !== shared)).toBe(true);
+    await gw.settle();
+    const mine = await (await gw.app.request('/v1/predictions?limit=100', { headers: { authorization: `Bearer ${gw.keys.pro}` } })).json<any>();
+    const tagged = mine.data.filter((r: { client_request_id: string | null }) => r.client_request_id === shared);
+    expect(tagged).toHaveLength(6);
+    const theirs = await (await gw.app.request('/v1/predictions?limit=100', { headers: { authorization: `Bearer ${gw.keys.otherOwner}` } })).json<any>();
+    expect(theirs.data.filter((r: { client_request_id: string | null }) => r.client_request_id === shared)).toHaveLength(2);
+    const usage = await (await gw.app.request('/v1/usage', { headers: { authorization: `Bearer ${gw.keys.otherOwner}` } })).json<any>();
+    expect(usage.days[0]).toMatchObject({ requests: 1, texts: 2 });
+    // An id that is not short printable ASCII is neither echoed nor stored.
+    const odd = await detect(JSON.stringify({ text: `${TEXT} odd id` }), { ...json, authorization: `Bearer ${gw.keys.pro}`, 'x-request-id': 'x'.repeat(200) });
+    expect(odd.headers.get('x-client-request-id')).toBeNull();
+  });
+
+  it('pages history with signed cursors and refuses any other cursor with invalid_cursor', async () => {
+    const h = { authorization: `Bearer ${gw.keys.pro}` };
+    const first = await (await gw.app.request('/v1/predictions?limit=1', { headers: h })).json<any>();
+    expect(first.next_cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
+    const second = await (await gw.app.request(`/v1/predictions?limit=1&cursor=${first.next_cursor}`, { headers: h })).json<any>();
+    expect(second.data).toHaveLength(1);
+    expect(second.data[0]).not.toEqual(first.data[0]);
+
+    const [body, sig] = first.next_cursor.split('.');
+    const other = await testGateway({ INFERENCE_URLS: peer.url, API_KEY_PEPPER: 'another-pepper' });
+    const foreign = await other.services.cursors.encode({ created_at: '2030-01-01T00:00:00.000Z', request_id: 'x', item_index: 0 });
+    const crafted = [
+      // The old format: base64 of created_at|request_id|item_index, here carrying filter syntax.
+      btoa('2030-01-01T00:00:00Z|x),owner_id.neq.00000000-0000-0000-0000-000000000000,and(id.gt.0|0'),
+      'nonsense',
+      '',
+      `${body}.${sig.slice(0, -2)}AA`,
+      `${btoa('{"t":"2030-01-01T00:00:00Z","r":"x","i":0}').replace(/=+$/, '')}.${sig}`,
+      foreign,
+      `${body}.${sig}`.repeat(40),
+    ];
+    for (const cursor of crafted) {
+      const res = await gw.app.request(`/v1/predictions?cursor=${encodeURIComponent(cursor)}`, { headers: h });
+      expect(res.status, cursor.slice(0, 40)).toBe(400);
+      expect((await res.json<any>()).error.code).toBe('invalid_cursor');
+    }
+  });
+});
+
+describe('daily quota in texts', () => {
+  it('charges a batch its number of texts, and a refused batch nothing', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, RATE_FREE_PER_DAY: '5', RATE_FREE_PER_MINUTE: '100', MAX_BATCH_TEXTS: '8' });
+      const send = (n: number, tag: string) =>
+        gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` },
+          body: JSON.stringify({ texts: Array.from({ length: n }, (_, i) => `${TEXT} ${tag} ${i}`) }),
+        });
+      expect((await send(4, 'a')).status).toBe(200);
+      const refused = await send(4, 'b');
+      expect(refused.status).toBe(429);
+      expect((await refused.json<any>()).error.code).toBe('quota_exceeded');
+      expect((await send(1, 'c')).status).toBe(200);
+      expect((await send(1, 'd')).status).toBe(429);
+      // Too many texts for the batch limit is refused before anything is charged.
+      expect((await send(9, 'e')).status).toBe(413);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('the inference token', () => {
+  it('is sent to the backend as a bearer token; a backend refusing it is a 503, never the caller’s 401', async () => {
+    const token = 's'.repeat(40);
+    const peer = await contractPeer({ token });
+    try {
+      const good = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_TOKEN: token });
+      const req = (gw: TestGateway) =>
+        gw.app.request('/v1/detect', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` }, body: JSON.stringify({ text: TEXT }) });
+      expect((await req(good)).status).toBe(200);
+      expect(peer.requests.at(-1)!.authorization).toBe(`Bearer ${token}`);
+
+      const wrong = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_TOKEN: 'w'.repeat(40), INFERENCE_RETRIES: '0' });
+      const res = await req(wrong);
+      expect(res.status).toBe(503);
+      const body = await res.json<any>();
+      expect(body.error.code).toBe('backend_unavailable');
+      expect(JSON.stringify(body)).not.toContain(peer.url);
+    } finally {
+      await peer.close();
+    }
+  });
+});

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import { ConfigError } from './config.ts';
 import { ApiError } from './errors.ts';
 import type { AppEnv } from './http/env.ts';
 import { accountRoutes } from './routes/account.ts';
@@ -26,10 +27,21 @@ const ROUTES: Record<string, string[]> = {
   '/docs': ['GET'],
 };
 
+const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The caller's X-Request-Id when it is short printable ASCII (echoed and stored beside ours), else null. */
+export function clientRequestId(header: string | undefined): string | null {
+  const v = header?.trim();
+  return v && CLIENT_REQUEST_ID.test(v) ? v : null;
+}
+
 /** Maps every failure to `{error: {code, message}}` with the code's status, in one place. */
 export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
   let apiError: ApiError;
   if (err instanceof ApiError) apiError = err;
+  // Logged once where the configuration is loaded; the answer names the variable (never its value)
+  // so that whoever looks at /health sees what to fix.
+  else if (err instanceof ConfigError) apiError = new ApiError('misconfigured', err.message);
   else if (err instanceof HTTPException && /json/i.test(err.message)) apiError = new ApiError('invalid_json', 'the request body is not valid JSON');
   else if (err instanceof HTTPException && err.status < 500) apiError = new ApiError('invalid_request', err.message);
   else {
@@ -52,8 +64,13 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
 
   app.use('*', async (c, next) => {
     c.set('startedAt', performance.now());
-    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || crypto.randomUUID());
+    // Records are de-duplicated on the request id, so it is always the gateway's own: a caller
+    // who chose it could merge other requests' records (or another tenant's) into one.
+    c.set('requestId', crypto.randomUUID());
     c.header('X-Request-Id', c.get('requestId'));
+    const clientId = clientRequestId(c.req.header('x-request-id'));
+    c.set('clientRequestId', clientId);
+    if (clientId) c.header('X-Client-Request-Id', clientId);
     c.set('services', await services((c.env as Record<string, unknown> | undefined) ?? {}));
     await next();
   });

@@ -30,7 +30,12 @@ const secured = [{ bearer: [] }, { apiKey: [] }];
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
-    info: { title: 'AI text detector API', version: '1.0.0', description: 'Gateway in front of the inference service. Errors are always `{error: {code, message}}`.' },
+    info: {
+      title: 'AI text detector API',
+      version: '1.0.0',
+      description:
+        'Gateway in front of the inference service. Errors are always `{error: {code, message}}`. Every answer carries `X-Request-Id` (made by the gateway); a caller\'s own `X-Request-Id` comes back as `X-Client-Request-Id`. JSON bodies must be `application/json` (charset utf-8 at most) and UTF-8.',
+    },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'dk_live_<prefix>_<secret>' },
@@ -54,13 +59,13 @@ export function openApiDocument(): Record<string, unknown> {
           security: secured,
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor from the previous page' },
+            { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'next_cursor from the previous page, unchanged: it is opaque and signed, and any other value is 400 invalid_cursor' },
           ],
           responses: { '200': { description: '{data, next_cursor}' }, ...errors(400, 401, 403, 429, 503) },
         },
       },
-      '/v1/usage': { get: { summary: 'Requests and texts per day for the calling key', security: secured, parameters: [{ name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 90, default: 30 } }], responses: { '200': { description: '{key, tier, limits, days}' }, ...errors(401, 403, 429, 503) } } },
-      '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
+      '/v1/usage': { get: { summary: 'Requests and texts per day for the calling key (the daily quota counts texts)', security: secured, parameters: [{ name: 'days', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 90, default: 30 } }], responses: { '200': { description: '{key, tier, limits, days}' }, ...errors(401, 403, 429, 503) } } },
+      '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' }, ...errors(500) } } },
       '/ready': { get: { summary: 'Readiness: at least one inference backend answers', responses: { '200': { description: 'ready' }, '503': { description: 'no backend ready' } } } },
     },
   };

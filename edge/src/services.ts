@@ -4,6 +4,7 @@ import { CachedKeyStore, staticKeyStore, SupabaseKeyStore, type KeyStore } from 
 import { TieredCache, type ResponseCache } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
 import { MemoryLimiter, RedisLimiter, type Limiter } from './limits/limiter.ts';
+import { CursorCodec } from './log/cursor.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { MemoryPredictionStore, PredictionLog, SupabasePredictionStore, type PredictionStore } from './log/predictions.ts';
 import { BackendPool } from './routing/backend-pool.ts';
@@ -21,6 +22,7 @@ export interface Services {
   pool: BackendPool;
   predictions: PredictionStore;
   predictionLog: PredictionLog;
+  cursors: CursorCodec;
   hf: HfOptions | null;
   fetch: typeof fetch;
   redis: Redis | null;
@@ -92,6 +94,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
         breakerFailures: config.BREAKER_FAILURES,
         breakerCooldownMs: config.BREAKER_COOLDOWN_MS,
         healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
+        token: config.INFERENCE_TOKEN,
         fetch: fetchImpl,
         now: overrides.now,
       },
@@ -99,6 +102,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
     ),
     predictions,
     predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log),
+    cursors: new CursorCodec(config.API_KEY_PEPPER),
     hf: config.HF_API_TOKEN
       ? { apiUrl: config.HF_API_URL, token: config.HF_API_TOKEN, models: config.HF_MODELS, aiLabels: config.HF_AI_LABELS, threshold: config.HF_THRESHOLD }
       : null,

@@ -7,7 +7,7 @@ import { buildServices, type Services } from './services.ts';
 
 export interface Peer {
   url: string;
-  requests: Array<{ path: string; body: string }>;
+  requests: Array<{ path: string; body: string; authorization?: string }>;
   close(): Promise<void>;
 }
 
@@ -15,7 +15,7 @@ export interface Peer {
  * A local HTTP peer speaking the inference service's contract for /ready and /v1/detect, so the
  * gateway's own logic can be tested in-process. The real service is exercised end to end in tests/.
  */
-export async function contractPeer(opts: { status?: number } = {}): Promise<Peer> {
+export async function contractPeer(opts: { status?: number; token?: string } = {}): Promise<Peer> {
   const requests: Peer['requests'] = [];
   const result = (text: string) => ({
     label: text.length % 2 ? 'ai' : 'human',
@@ -32,12 +32,14 @@ export async function contractPeer(opts: { status?: number } = {}): Promise<Peer
   const server = http.createServer(async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
-    requests.push({ path: req.url ?? '', body });
+    requests.push({ path: req.url ?? '', body, authorization: req.headers.authorization });
     const send = (status: number, payload: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
     };
     if (req.url === '/ready') return send(200, { status: 'ready' });
+    // As the service does with INFERENCE_TOKEN set.
+    if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(401, { error: { code: 'unauthorized', message: 'token' } });
     if (opts.status) return send(opts.status, { error: { code: 'queue_full', message: 'busy' } });
     if (req.url === '/v1/detect') {
       const b = JSON.parse(body) as { text?: string; texts?: string[] };
@@ -75,6 +77,7 @@ export async function testGateway(vars: Record<string, string>): Promise<TestGat
   const config = loadConfig({
     STATIC_API_KEYS: [`${keys.pro}:pro:${OWNER}`, `${keys.free}:free:${OWNER}`, `${keys.extractOnly}:pro:${OWNER}:extract`, `${keys.otherOwner}:pro:${OTHER_OWNER}`].join(','),
     LOG_LEVEL: 'silent',
+    ENVIRONMENT: 'local',
     ...vars,
   });
   const services = await buildServices(config);

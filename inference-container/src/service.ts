@@ -64,7 +64,8 @@ export class InferenceService {
     }
     if (opts.detectors !== false) {
       const shas = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.model_sha256]));
-      this.detectors = await DetectorRegistry.load(dirs.detectorsDir, this.config.DEFAULT_DETECTOR, shas);
+      const layers = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.layers_in_outputs]));
+      this.detectors = await DetectorRegistry.load(dirs.detectorsDir, this.config.DEFAULT_DETECTOR, shas, layers);
       this.language = await language;
     }
     this.ready = true;

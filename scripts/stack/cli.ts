@@ -1,7 +1,8 @@
 /**
  * pnpm stack up|down|status, and pnpm dev (up, then down on Ctrl-C).
  * The environment for tools and tests: .stack/env (shell syntax). STACK_INFERENCE_URL: use an
- * inference service that already runs elsewhere instead of starting one.
+ * inference service that already runs elsewhere instead of starting one (STACK_INFERENCE_TOKEN: its
+ * INFERENCE_TOKEN, if it has one).
  */
 import path from 'node:path';
 import { readState, ROOT, stackDown, stackUp } from './stack.ts';
@@ -12,7 +13,7 @@ const dir = path.resolve(process.env.STACK_DIR ?? path.join(ROOT, '.stack'));
 async function up(): Promise<void> {
   console.log('starting the local stack...');
   const started = Date.now();
-  const state = await stackUp({ dir, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined });
+  const state = await stackUp({ dir, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined });
   console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; environment in ${path.relative(process.cwd(), path.join(dir, 'env')) || '.stack/env'}`);
   for (const k of ['GATEWAY_URL', 'INFERENCE_URL', 'DATABASE_URL', 'REDIS_URL', 'SUPABASE_URL']) console.log(`  ${k}=${state.env[k]}`);
 }

@@ -37,7 +37,13 @@ function startRestPrefixProxy(port: number, upstreamPort: number): Promise<http.
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
 
-await startRedisRestProxy({ redisPort: Number(env('REDIS_PORT')), token: env('REDIS_REST_TOKEN'), port: Number(env('REDIS_REST_PORT')) });
+await startRedisRestProxy({
+  redisPort: Number(env('REDIS_PORT')),
+  // The stack always sets one; other users of these proxies (tests/ship) may run without Redis.
+  redisPassword: process.env.REDIS_PASSWORD || undefined,
+  token: env('REDIS_REST_TOKEN'),
+  port: Number(env('REDIS_REST_PORT')),
+});
 await startRestPrefixProxy(Number(env('SUPABASE_PORT')), Number(env('POSTGREST_PORT')));
 console.log('proxies listening');
 process.on('SIGTERM', () => process.exit(0));

@@ -14,6 +14,8 @@ const UNKNOWN_FLAG = /allow-key-locking/;
 
 export interface ProxyOptions {
   redisPort: number;
+  /** redis-server's requirepass. */
+  redisPassword?: string;
   token: string;
   port: number;
   host?: string;
@@ -39,7 +41,7 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
   const connection = async () => {
     const current = client ? await client.catch(() => null) : null;
     if (current && !current.isClosed) return current;
-    client = RespClient.connect(opts.redisPort);
+    client = RespClient.connect(opts.redisPort, '127.0.0.1', opts.redisPassword);
     return client;
   };
   // Original script sha -> sha of the rewritten script as Redis stored it.

@@ -40,14 +40,23 @@ export class RespClient {
     socket.on('close', () => fail(new Error('redis connection closed')));
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<RespClient> {
-    return new Promise((resolve, reject) => {
+  /** Connects, and authenticates first when the server has a password (requirepass). */
+  static async connect(port: number, host = '127.0.0.1', password?: string): Promise<RespClient> {
+    const client = await new Promise<RespClient>((resolve, reject) => {
       const socket = net.createConnection({ port, host }, () => {
         socket.off('error', reject);
         resolve(new RespClient(socket));
       });
       socket.once('error', reject);
     });
+    if (password) {
+      const [reply] = await client.send([['AUTH', password]]);
+      if (reply instanceof RespError) {
+        client.socket.destroy();
+        throw new Error(`redis refused the password: ${reply.message}`);
+      }
+    }
+    return client;
   }
 
   get isClosed(): boolean {

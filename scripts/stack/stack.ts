@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
@@ -46,6 +46,8 @@ export interface StackOptions {
   log?: (line: string) => void;
   /** Use this inference service instead of starting one. */
   inferenceUrl?: string;
+  /** The INFERENCE_TOKEN of that service, if it has one. */
+  inferenceToken?: string;
 }
 
 const STATE = 'state.json';
@@ -167,8 +169,18 @@ export function readState(dir: string): StackState | null {
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as StackState) : null;
 }
 
+/** Written for the owner only: it holds the service-role key, the JWT secret, the pepper and every password. */
 function writeState(state: StackState): void {
-  writeFileSync(path.join(state.dir, STATE), JSON.stringify(state, null, 2));
+  const file = path.join(state.dir, STATE);
+  writeFileSync(file, JSON.stringify(state, null, 2), { mode: 0o600 });
+  // mode applies only when the file is created; an older file keeps its bits otherwise.
+  chmodSync(file, 0o600);
+}
+
+/** A file only its owner can read (passwords for the processes the stack starts). */
+function writeSecretFile(file: string, content: string): void {
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
@@ -179,6 +191,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     throw new Error(`a stack is already running from ${dir}; run \`pnpm stack down\` first`);
   }
   rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const logs = path.join(dir, 'logs');
   mkdirSync(logs, { recursive: true });
 
@@ -200,20 +214,29 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       Array.from({ length: 8 }, freePort),
     );
     const redisToken = randomBytes(24).toString('hex');
+    const redisPassword = randomBytes(24).toString('hex');
+    const pgPassword = randomBytes(24).toString('hex');
+    const authenticatorPassword = randomBytes(24).toString('hex');
+    // The gateway presents it to the inference service, which refuses any other caller.
+    const inferenceToken = opts.inferenceUrl ? opts.inferenceToken : randomBytes(32).toString('hex');
     const jwtSecret = randomBytes(32).toString('hex');
     const pepper = randomBytes(32).toString('hex');
     const now = Math.floor(Date.now() / 1000);
     const serviceKey = signJwt({ role: 'service_role', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
     const anonKey = signJwt({ role: 'anon', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
 
-    // Redis, in memory only: nothing to clean up on disk.
+    // Redis with a password (in a config file, not on the command line where ps shows it) and an
+    // append-only file synced on every write, so the spool survives a restart of Redis.
     const redisServer = findBinary('redis-server', ['/usr/bin', '/usr/sbin']);
-    await started(
-      { name: 'redis', command: redisServer, args: ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], env: {}, cwd: dir, log: path.join(logs, 'redis.log') },
-      0,
+    const redisConf = path.join(dir, 'redis.conf');
+    writeSecretFile(
+      redisConf,
+      [`port ${redisPort}`, 'bind 127.0.0.1', 'protected-mode yes', `requirepass ${redisPassword}`, 'save ""', 'appendonly yes', 'appendfsync always', `dir "${dir}"`].join('\n') + '\n',
     );
+    await started({ name: 'redis', command: redisServer, args: [redisConf], env: {}, cwd: dir, log: path.join(logs, 'redis.log') }, 0);
 
-    // PostgreSQL: a fresh cluster per stack, trust auth on loopback only.
+    // PostgreSQL: a fresh cluster per stack, password (SCRAM) authentication on the socket and on
+    // loopback, and the default durable settings (fsync, synchronous commit, full-page writes).
     const pgBins = postgresBinDirs();
     const initdb = findBinary('initdb', pgBins);
     const postgres = findBinary('postgres', pgBins);
@@ -226,15 +249,29 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
       for (const d of [state.pgData, clusterDir, sock]) chownSync(d, Number(pw.stdout.trim()), Number(gid.stdout.trim()));
     }
-    const init = asPostgres(initdb, ['-D', clusterDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8', '--locale=C']);
-    run(init.command, init.args, { cwd: state.pgData });
-    const pg = asPostgres(postgres, ['-D', clusterDir, '-p', String(pgPort), '-k', sock, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']);
+    const pwFile = path.join(state.pgData, 'pwfile');
+    writeSecretFile(pwFile, `${pgPassword}\n`);
+    if (isRoot()) {
+      const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+      const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+      chownSync(pwFile, uid, gid);
+    }
+    const init = asPostgres(initdb, ['-D', clusterDir, '-A', 'scram-sha-256', '--pwfile', pwFile, '-U', 'postgres', '-E', 'UTF8', '--locale=C']);
+    try {
+      run(init.command, init.args, { cwd: state.pgData });
+    } finally {
+      rmSync(pwFile, { force: true });
+    }
+    const pg = asPostgres(postgres, ['-D', clusterDir, '-p', String(pgPort), '-k', sock, '-c', 'listen_addresses=127.0.0.1']);
     await started({ name: 'postgres', command: pg.command, args: pg.args, env: {}, cwd: state.pgData, log: path.join(logs, 'postgres.log') }, 0);
     const psql = findBinary('psql', pgBins);
-    const databaseUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+    // psql gets the password from the environment, so it never appears in a process list.
+    const pgEnv = { PGPASSWORD: pgPassword };
+    const adminUrl = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+    const databaseUrl = `postgres://postgres:${pgPassword}@127.0.0.1:${pgPort}/postgres`;
     const until = Date.now() + 30_000;
     for (;;) {
-      const r = spawnSync(psql, [databaseUrl, '-qAtc', 'select 1'], { encoding: 'utf8' });
+      const r = spawnSync(psql, [adminUrl, '-qAtc', 'select 1'], { encoding: 'utf8', env: { ...process.env, ...pgEnv } });
       if (r.status === 0) break;
       if (Date.now() > until) throw new Error(`postgres did not start: ${r.stderr}`);
       await new Promise((res) => setTimeout(res, 200));
@@ -247,7 +284,14 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
         .map((f) => path.join(ROOT, 'supabase/migrations', f)),
       path.join(ROOT, 'supabase/seed.sql'),
     ];
-    for (const f of sqlFiles) run(psql, [databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', f], { env: { PGOPTIONS: '-c client_min_messages=warning' } });
+    for (const f of sqlFiles) run(psql, [adminUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', f], { env: { ...pgEnv, PGOPTIONS: '-c client_min_messages=warning' } });
+    // PostgREST's login role (created by bootstrap.sql) needs a password now that nothing is trusted.
+    const setPw = spawnSync(psql, [adminUrl, '-q', '-v', 'ON_ERROR_STOP=1'], {
+      input: `alter role authenticator password '${authenticatorPassword}';\n`,
+      env: { ...process.env, ...pgEnv },
+      encoding: 'utf8',
+    });
+    if (setPw.status !== 0) throw new Error(`could not set the authenticator password: ${setPw.stderr}`);
     log('  migrations applied');
 
     await started(
@@ -256,7 +300,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
         command: postgrestBinary(),
         args: [],
         env: {
-          PGRST_DB_URI: `postgres://authenticator@127.0.0.1:${pgPort}/postgres`,
+          PGRST_DB_URI: `postgres://authenticator:${authenticatorPassword}@127.0.0.1:${pgPort}/postgres`,
           PGRST_DB_SCHEMAS: 'public',
           PGRST_DB_ANON_ROLE: 'anon',
           PGRST_JWT_SECRET: jwtSecret,
@@ -277,7 +321,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
         name: 'proxies',
         command: node,
         args: ['--import', 'tsx', path.join(ROOT, 'scripts/stack/proxies.ts')],
-        env: { REDIS_PORT: String(redisPort), REDIS_REST_TOKEN: redisToken, REDIS_REST_PORT: String(redisRestPort), SUPABASE_PORT: String(supabasePort), POSTGREST_PORT: String(postgrestPort) },
+        env: { REDIS_PORT: String(redisPort), REDIS_PASSWORD: redisPassword, REDIS_REST_TOKEN: redisToken, REDIS_REST_PORT: String(redisRestPort), SUPABASE_PORT: String(supabasePort), POSTGREST_PORT: String(postgrestPort) },
         cwd: ROOT,
         log: path.join(logs, 'proxies.log'),
         readyUrl: `http://127.0.0.1:${redisRestPort}/health`,
@@ -293,7 +337,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
           name: 'inference',
           command: node,
           args: ['--import', 'tsx', path.join(ROOT, 'inference-container/src/main.ts')],
-          env: { HOST: '127.0.0.1', PORT: String(inferencePort), LOG_LEVEL: 'warn' },
+          env: { HOST: '127.0.0.1', PORT: String(inferencePort), LOG_LEVEL: 'warn', INFERENCE_TOKEN: inferenceToken! },
           cwd: ROOT,
           log: path.join(logs, 'inference.log'),
           readyUrl: `http://127.0.0.1:${inferencePort}/ready`,
@@ -303,7 +347,10 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     }
 
     const workerEnv: Record<string, string> = {
+      // A developer's stack, but with every secret set, so it runs the same checks production does.
+      ENVIRONMENT: 'local',
       INFERENCE_URLS: inferenceUrl,
+      ...(inferenceToken ? { INFERENCE_TOKEN: inferenceToken } : {}),
       UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${redisRestPort}`,
       UPSTASH_REDIS_REST_TOKEN: redisToken,
       SUPABASE_URL: `http://127.0.0.1:${supabasePort}`,
@@ -344,7 +391,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
       INFERENCE_URL: inferenceUrl,
       DATABASE_URL: databaseUrl,
-      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REDIS_URL: `redis://:${redisPassword}@127.0.0.1:${redisPort}`,
       UPSTASH_REDIS_REST_URL: workerEnv.UPSTASH_REDIS_REST_URL!,
       UPSTASH_REDIS_REST_TOKEN: redisToken,
       SUPABASE_URL: workerEnv.SUPABASE_URL!,
@@ -352,6 +399,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_JWT_SECRET: jwtSecret,
       API_KEY_PEPPER: pepper,
+      ...(inferenceToken ? { INFERENCE_TOKEN: inferenceToken } : {}),
     };
     writeState(state);
     writeFileSync(

@@ -49,6 +49,8 @@ start(
     '--port', gatewayPort,
     '--ip', '127.0.0.1',
     '--var', `INFERENCE_URLS:http://127.0.0.1:${inferencePort}`,
+    // No pepper, no inference token, in-memory stores: allowed only when the gateway is told it is local.
+    '--var', 'ENVIRONMENT:local',
     '--show-interactive-dev-session=false',
   ],
   { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },

@@ -27,7 +27,15 @@ describe('bad input answers 4xx with a stable code', () => {
     { name: 'a hosted detector without a key', send: () => post('/v1/demo/detect', { text: sampleText('x'), detector: 'hf:some/model' }), status: 404, code: 'unknown_detector' },
     { name: 'a hosted detector that is not enabled', send: () => post('/v1/detect', { text: sampleText('x'), detector: 'hf:some/model' }, h), status: 404, code: 'unknown_detector' },
     { name: 'extract without multipart', send: () => post('/v1/extract', { file: 'x' }, h), status: 415, code: 'unsupported_media_type' },
-    { name: 'a bad history cursor', send: () => fetch(`${gateway()}/v1/predictions?cursor=nonsense`, { headers: h }), status: 400, code: 'invalid_request' },
+    { name: 'a bad history cursor', send: () => fetch(`${gateway()}/v1/predictions?cursor=nonsense`, { headers: h }), status: 400, code: 'invalid_cursor' },
+    { name: 'a +json look-alike content type', send: () => post('/v1/detect', { text: sampleText('x') }, { ...h, 'content-type': 'application/evil+json' }), status: 415, code: 'unsupported_media_type' },
+    {
+      name: 'bytes that are not UTF-8',
+      send: () => fetch(`${gateway()}/v1/detect`, { method: 'POST', headers: { ...h, 'content-type': 'application/json' }, body: Buffer.concat([Buffer.from(`{"text": "${sampleText('x')} `), Buffer.from([0xff, 0xc3, 0x28]), Buffer.from('"}')]) }),
+      status: 400,
+      code: 'invalid_unicode',
+    },
+    { name: 'a layer past the model', send: () => post('/v1/detect', { text: sampleText('x'), model_name: 'tinylm-en-v1', layer: -10 }, h), status: 400, code: 'unknown_layer' },
     { name: 'a bad history limit', send: () => fetch(`${gateway()}/v1/predictions?limit=0`, { headers: h }), status: 400, code: 'invalid_request' },
     { name: '/analyze without text', send: () => post('/analyze', { model_name: 'x' }, h), status: 400, code: 'invalid_request' },
   ];

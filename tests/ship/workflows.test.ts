@@ -96,6 +96,9 @@ describe('GitHub Actions workflows', () => {
     const spoolKey = /const SPOOL_KEY = '([^']+)'/.exec(fs.readFileSync(path.join(ROOT, 'edge/src/log/predictions.ts'), 'utf8'))![1]!;
     expect(script).toContain(`/llen/${spoolKey}`);
     expect(script).toMatch(/pg_dump "\$DATABASE_URL" .*--table=public\.detectors/);
+    // The dead letters it reports are the table the migrations create.
+    expect(script).toContain('public.prediction_dead_letters');
+    expect(migrations).toMatch(/create table if not exists public\.prediction_dead_letters/);
     expect(uses(w).some((x) => x.startsWith('actions/upload-artifact@'))).toBe(true);
   });
 });

@@ -7,7 +7,14 @@ import { configSchema } from '../../edge/src/config.ts';
 import { ROOT, runCommand } from './support.ts';
 
 const WRANGLER = path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js');
-const SECRETS = ['UPSTASH_REDIS_REST_TOKEN', 'SUPABASE_SERVICE_ROLE_KEY', 'API_KEY_PEPPER', 'HF_API_TOKEN'];
+const SECRETS = ['UPSTASH_REDIS_REST_TOKEN', 'SUPABASE_SERVICE_ROLE_KEY', 'API_KEY_PEPPER', 'INFERENCE_TOKEN', 'HF_API_TOKEN'];
+// What `wrangler secret put` gives a deployed Worker; production refuses to start without the last two.
+const SECRET_VALUES = {
+  UPSTASH_REDIS_REST_TOKEN: 'set-as-secret',
+  SUPABASE_SERVICE_ROLE_KEY: 'set-as-secret',
+  API_KEY_PEPPER: 'set-as-secret',
+  INFERENCE_TOKEN: 'set-as-secret-'.repeat(3),
+};
 const ENVS = ['development', 'production'] as const;
 
 const text = fs.readFileSync(path.join(ROOT, 'wrangler.toml'), 'utf8');
@@ -31,8 +38,13 @@ describe('wrangler.toml environments', () => {
       expect(text).toContain(`wrangler secret put ${s}`);
     }
     // The same schema the Worker validates its env with on the first request.
-    const parsed = configSchema.safeParse({ ...e.vars, UPSTASH_REDIS_REST_TOKEN: 'set-as-secret', SUPABASE_SERVICE_ROLE_KEY: 'set-as-secret' });
+    const parsed = configSchema.safeParse({ ...e.vars, ...SECRET_VALUES });
     expect(parsed.success, JSON.stringify(parsed.error?.issues)).toBe(true);
+    expect(parsed.data?.ENVIRONMENT).toBe('production');
+    // A deployment without its pepper or inference token is refused, naming what is missing.
+    const { API_KEY_PEPPER: _p, INFERENCE_TOKEN: _t, ...withoutSecrets } = SECRET_VALUES;
+    const refused = configSchema.safeParse({ ...e.vars, ...withoutSecrets });
+    expect(refused.error?.issues.map((i) => i.path.join('.')).sort()).toEqual(['API_KEY_PEPPER', 'INFERENCE_TOKEN']);
   });
 
   it('production and development deploy under different Worker names', () => {

@@ -14,7 +14,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = path.join(ROOT, '.stack', `test-${process.pid}`);
   // STACK_INFERENCE_URL: run against an inference service that already runs elsewhere.
-  const state = await stackUp({ dir, workerVars: TEST_WORKER_VARS, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, log: () => undefined });
+  const state = await stackUp({ dir, workerVars: TEST_WORKER_VARS, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined, log: () => undefined });
   project.provide('stack', { dir, env: state.env });
   return async () => {
     await stackDown({ dir, log: () => undefined });

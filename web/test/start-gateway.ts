@@ -12,7 +12,7 @@ export async function startGateway(inferenceUrl: string, assetsDir: string, vars
   const dir = mkdtempSync(path.join(os.tmpdir(), 'detector-gateway-'));
   const [port, inspectorPort] = await Promise.all([freePort(), freePort()]);
   const envFile = path.join(dir, 'worker.env');
-  const env = { INFERENCE_URLS: inferenceUrl, ...vars };
+  const env = { ENVIRONMENT: 'local', INFERENCE_URLS: inferenceUrl, ...vars };
   writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(''), { mode: 0o600 });
   const log = path.join(dir, 'gateway.log');
   const gateway = launch({

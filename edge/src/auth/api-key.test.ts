@@ -51,7 +51,7 @@ describe('API keys', () => {
 
 describe('configuration', () => {
   it('defaults to in-memory stores with nothing set', () => {
-    const c = loadConfig({});
+    const c = loadConfig({ ENVIRONMENT: 'local' });
     expect(c.UPSTASH_REDIS_REST_URL).toBeUndefined();
     expect(c.INFERENCE_URLS).toEqual(['http://127.0.0.1:8081']);
   });
@@ -59,6 +59,6 @@ describe('configuration', () => {
   it('fails at start-up on bad or half-given settings', () => {
     expect(() => loadConfig({ INFERENCE_TIMEOUT_MS: 'soon' })).toThrow(/INFERENCE_TIMEOUT_MS/);
     expect(() => loadConfig({ INFERENCE_URLS: 'not a url' })).toThrow(/INFERENCE_URLS/);
-    expect(() => loadConfig({ UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
+    expect(() => loadConfig({ ENVIRONMENT: 'local', UPSTASH_REDIS_REST_URL: 'http://127.0.0.1:1' })).toThrow(/UPSTASH_REDIS_REST_TOKEN/);
   });
 });

@@ -1,10 +1,9 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { TIERS, type Tier } from '../config.ts';
+import { SCOPES, TIERS, type Scope, type StaticKey, type Tier } from '../config.ts';
 import { ApiError } from '../errors.ts';
 import { constantTimeEqual, hashApiKey, parseApiKey, sha256Hex } from './api-key.ts';
 
-export const SCOPES = ['detect', 'extract', 'history'] as const;
-export type Scope = (typeof SCOPES)[number];
+export { SCOPES, type Scope };
 
 export interface KeyRecord {
   id: string;
@@ -89,24 +88,22 @@ export class SupabaseKeyStore implements KeyStore {
 }
 
 /**
- * Keys given in configuration (`key:tier:owner[:scope|scope]`), for running without a database.
- * Hashed once at start-up like stored keys, so the same verification path applies.
+ * Keys given in configuration (STATIC_API_KEYS, already validated by the config schema), for
+ * running without a database. Hashed once at start-up like stored keys, so the same verification
+ * path applies.
  */
-export async function staticKeyStore(spec: string, pepper: string): Promise<KeyStore> {
+export async function staticKeyStore(keys: StaticKey[], pepper: string): Promise<KeyStore> {
   const records = new Map<string, KeyRecord>();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [key = '', tier = 'free', owner = '00000000-0000-0000-0000-000000000000', scopes] = entry.split(':');
-    const parsed = parseApiKey(key);
-    if (!parsed) throw new Error('STATIC_API_KEYS holds a malformed key');
-    const h = await sha256Hex(`static-key:${parsed.prefix}`);
-    records.set(parsed.prefix, {
+  for (const k of keys) {
+    const h = await sha256Hex(`static-key:${k.prefix}`);
+    records.set(k.prefix, {
       // A uuid, like stored keys' ids, so predictions and usage rows look the same either way.
       id: `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`,
-      prefix: parsed.prefix,
-      keyHash: await hashApiKey(parsed.key, pepper),
-      ownerId: owner,
-      tier: (TIERS as readonly string[]).includes(tier) ? (tier as Tier) : 'free',
-      scopes: (scopes ? scopes.split('|') : [...SCOPES]).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+      prefix: k.prefix,
+      keyHash: await hashApiKey(k.key, pepper),
+      ownerId: k.ownerId,
+      tier: k.tier,
+      scopes: k.scopes,
       revoked: false,
     });
   }

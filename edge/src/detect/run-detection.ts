@@ -15,6 +15,8 @@ export interface DetectionContext {
   route: string;
   keyId: string | null;
   ownerId: string | null;
+  /** Charges the caller's limits for this many texts, once the batch is known to be acceptable. */
+  charge?: (texts: number) => Promise<void>;
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -77,6 +79,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   if (texts.length > s.config.MAX_BATCH_TEXTS) {
     throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
   }
+  await who.charge?.(texts.length);
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
@@ -149,6 +152,7 @@ async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: 
     if (!('result' in o)) continue;
     rows.push({
       request_id: c.get('requestId'),
+      client_request_id: c.get('clientRequestId'),
       item_index: i,
       key_id: who.keyId,
       owner_id: who.ownerId,

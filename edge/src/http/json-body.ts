@@ -1,23 +1,28 @@
-import { zValidator } from '@hono/zod-validator';
+import { parseJsonBytes, requireJsonContentType } from '@detector/contract';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { ApiError } from '../errors.ts';
+import type { AppEnv } from './env.ts';
 
-const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
-
-/** 415 for a body that is not JSON: the validator would otherwise see an empty object. */
-export const requireJson: MiddlewareHandler = async (c, next) => {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim();
-  if (!JSON_TYPE.test(type)) throw new ApiError('unsupported_media_type', `expected application/json, got ${type || 'no content type'}`);
-  await next();
-};
-
-/** zod validation through @hono/zod-validator, failing with the shared error shape. */
-export function jsonBody<S extends z.ZodType>(schema: S) {
-  return zValidator('json', schema, (result) => {
-    if (result.success) return;
-    const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-    const first = issues[0]!;
-    throw new ApiError('invalid_request', `${first.path || 'body'}: ${first.message}`, { details: issues });
-  });
+/**
+ * Reads and validates a JSON body: 415 for any type but application/json (a charset is the only
+ * parameter), 400 invalid_unicode for bytes that are not UTF-8, 400 invalid_json, then the zod
+ * schema (invalid_request). The body is decoded here with a fatal decoder rather than by Hono's
+ * c.req.json(), which would turn bad bytes into U+FFFD.
+ */
+export function jsonBody<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
+  return async (c, next) => {
+    requireJsonContentType(c.req.header('content-type'));
+    const raw = parseJsonBytes(await c.req.arrayBuffer());
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+      const first = issues[0]!;
+      throw new ApiError('invalid_request', `${first.path || 'body'}: ${first.message}`, { details: issues });
+    }
+    c.req.addValidatedData('json', result.data as object);
+    await next();
+  };
 }

@@ -41,9 +41,14 @@ async function check(
     const refunds = results.flatMap((r, i) => (r.success ? [limiter.refund(id, rules[i]!)] : []));
     deferSafe(c, Promise.all(refunds));
     const r = results[refused]!;
+    const rule = rules[refused]!;
     setHeaders(c, r);
     const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
-    if (rules[refused]!.window === 'day') throw new ApiError('quota_exceeded', `daily quota of ${r.limit} requests used up`, { retryAfter });
+    if (rule.window === 'day') {
+      const cost = rule.cost ?? 1;
+      const message = cost > 1 ? `this request's ${cost} texts do not fit in what is left of the daily quota of ${r.limit} texts` : `daily quota of ${r.limit} texts used up`;
+      throw new ApiError('quota_exceeded', message, { retryAfter });
+    }
     throw new ApiError('rate_limited', `rate limit of ${r.limit} requests per minute exceeded`, { retryAfter });
   }
   // Show the tightest window: the minute normally, the day once the quota nearly binds.
@@ -51,18 +56,25 @@ async function check(
 }
 
 /**
- * Per key, by tier: a per-minute limit and a daily quota. Redis unreachable: fail open (paying
+ * Per key, by tier: a per-minute limit on requests and, when `texts` is given, a daily quota on
+ * texts (a request without texts, an upload, counts as one). Counting texts is what stops a batch
+ * caller from scoring MAX_BATCH_TEXTS times the quota. Redis unreachable: fail open (paying
  * callers keep working on per-isolate limits).
  */
+export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null }): Promise<void> {
+  const s = c.get('services');
+  const key = c.get('apiKey')!;
+  const t = tierLimits(s.config, key.tier);
+  const rules: LimitRule[] = [{ name: `key:${key.tier}:minute`, tokens: t.perMinute, window: 'minute' }];
+  if (opts.texts !== null) rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day', cost: Math.max(1, opts.texts) });
+  await check(c, key.id, rules, 'open');
+}
+
+/** chargeKey as middleware, for routes whose cost is known before the body is read. */
 export const keyRateLimit =
   (opts: { quota: boolean }): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
-    const s = c.get('services');
-    const key = c.get('apiKey')!;
-    const t = tierLimits(s.config, key.tier);
-    const rules: LimitRule[] = [{ name: `key:${key.tier}:minute`, tokens: t.perMinute, window: 'minute' }];
-    if (opts.quota) rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day' });
-    await check(c, key.id, rules, 'open');
+    await chargeKey(c, { texts: opts.quota ? 1 : null });
     await next();
   };
 

@@ -7,6 +7,8 @@ export interface LimitRule {
   name: string;
   tokens: number;
   window: 'minute' | 'day';
+  /** What this request spends from the window: 1 per request, or its number of texts for the daily quota. */
+  cost?: number;
 }
 
 export interface LimitResult {
@@ -19,7 +21,10 @@ export interface LimitResult {
 
 export interface Limiter {
   limit(identifier: string, rule: LimitRule): Promise<LimitResult>;
-  /** Gives back one token taken by a request that another rule then refused. */
+  /**
+   * Gives back what a request took (its rule's cost) when another rule then refused it. A refused
+   * rule has taken nothing.
+   */
   refund(identifier: string, rule: LimitRule): Promise<void>;
 }
 
@@ -43,14 +48,15 @@ export class MemoryLimiter implements Limiter {
       this.windows.set(id, w);
       if (this.windows.size > 10_000) this.sweep(start);
     }
-    const success = w.used < rule.tokens;
-    if (success) w.used += 1;
+    const cost = rule.cost ?? 1;
+    const success = w.used + cost <= rule.tokens;
+    if (success) w.used += cost;
     return { success, limit: rule.tokens, remaining: Math.max(0, rule.tokens - w.used), reset: start + size };
   }
 
   async refund(identifier: string, rule: LimitRule): Promise<void> {
     const w = this.windows.get(`${rule.name}:${identifier}`);
-    if (w && w.used > 0) w.used -= 1;
+    if (w) w.used = Math.max(0, w.used - (rule.cost ?? 1));
   }
 
   private sweep(current: number): void {
@@ -72,14 +78,19 @@ export class RedisLimiter implements Limiter {
   ) {}
 
   async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier), this.timeoutMs, 'rate limit check');
+    const cost = rule.cost ?? 1;
+    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: cost }), this.timeoutMs, 'rate limit check');
     this.defer(r.pending);
+    // The fixed-window script adds the cost even when it refuses. With costs above one that would
+    // spend the rest of the day on a request that was never served (a 64-text batch with 10 texts
+    // left), so a refusal gives its cost straight back.
+    if (!r.success && rule.window === 'day') await this.refund(identifier, rule);
     return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
   }
 
   async refund(identifier: string, rule: LimitRule): Promise<void> {
     // A negative rate is the library's refund: the scripts skip the limit check for it.
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: -1 }), this.timeoutMs, 'rate limit refund');
+    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: -(rule.cost ?? 1) }), this.timeoutMs, 'rate limit refund');
     this.defer(r.pending);
   }
 
@@ -94,6 +105,9 @@ export class RedisLimiter implements Limiter {
         // Timeouts are ours to judge (fail open or closed per path), not the library's.
         timeout: 0,
         analytics: false,
+        // The library's in-isolate block list would refuse a one-text request for the rest of the
+        // day after a large batch was refused, though the quota still has room for it.
+        ephemeralCache: rule.window === 'day' ? false : undefined,
       });
       this.limiters.set(id, rl);
     }

@@ -1,11 +1,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { withTimeout } from '../timeout.ts';
+import type { CursorPosition } from './cursor.ts';
 import type { Logger } from './logger.ts';
 
 /** One answered detection; column names match supabase/migrations. */
 export interface PredictionRow {
+  /** Made by the gateway for every request; the key records are de-duplicated on. */
   request_id: string;
+  /** The caller's own X-Request-Id, kept for their correlation only. */
+  client_request_id: string | null;
   item_index: number;
   key_id: string | null;
   owner_id: string | null;
@@ -36,28 +40,41 @@ export interface UsageRow {
 
 export interface HistoryPage {
   data: PredictionRow[];
-  next_cursor: string | null;
+  /** The last row's position when more rows follow; the route turns it into a signed cursor. */
+  next: CursorPosition | null;
 }
+
+/** What a write did: batches stored (or already stored), and batches the database refused and set aside. */
+export interface WriteResult {
+  written: number;
+  dead_lettered: number;
+}
+
+/**
+ * A spooled entry is normally a LogBatch; one that no longer parses is passed on as its raw text
+ * so that the database sets it aside instead of it blocking the spool.
+ */
+export type SpoolEntry = LogBatch | string;
 
 /** Where predictions and usage end up (Postgres through PostgREST, or isolate memory). */
 export interface PredictionStore {
-  /** Writes batches idempotently: a batch delivered twice is stored and counted once. */
-  write(batches: LogBatch[]): Promise<void>;
-  history(ownerId: string, limit: number, before?: string): Promise<HistoryPage>;
+  /**
+   * Writes batches idempotently (a batch delivered twice is stored and counted once). A batch the
+   * database refuses (a deleted key, a malformed row) goes to the dead-letter table with the
+   * reason and does not fail the others; only an unreachable store throws.
+   */
+  write(batches: SpoolEntry[]): Promise<WriteResult>;
+  history(ownerId: string, limit: number, before?: CursorPosition): Promise<HistoryPage>;
   usage(keyId: string, sinceDay: string): Promise<UsageRow[]>;
 }
 
-// Cursors are "<created_at>|<request_id>|<item_index>": stable under inserts, unlike offsets.
-const encodeCursor = (r: PredictionRow) => btoa(`${r.created_at}|${r.request_id}|${r.item_index}`);
-export function decodeCursor(cursor: string): { created_at: string; request_id: string; item_index: number } | null {
-  try {
-    const [created_at, request_id, idx] = atob(cursor).split('|');
-    if (!created_at || !request_id || idx === undefined || Number.isNaN(Date.parse(created_at))) return null;
-    return { created_at, request_id, item_index: Number(idx) };
-  } catch {
-    return null;
-  }
-}
+const positionOf = (r: PredictionRow): CursorPosition => ({ created_at: r.created_at, request_id: r.request_id, item_index: r.item_index });
+
+/**
+ * A value inside a PostgREST logic-tree filter (`or=(...)`): quoted, with quotes and backslashes
+ * escaped, so that no value can end the condition and start another.
+ */
+export const filterValue = (v: string | number) => `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export class SupabasePredictionStore implements PredictionStore {
   constructor(
@@ -65,33 +82,34 @@ export class SupabasePredictionStore implements PredictionStore {
     private timeoutMs: number,
   ) {}
 
-  async write(batches: LogBatch[]): Promise<void> {
+  async write(batches: SpoolEntry[]): Promise<WriteResult> {
     // One round trip for rows and usage together (supabase/migrations: log_requests).
     const q = this.db.rpc('log_requests', { p_batches: batches });
-    const { error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'prediction log write');
+    const { data, error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'prediction log write');
     if (error) throw new Error(`prediction log write failed: ${error.message}`);
+    const r = data as Partial<WriteResult> | null;
+    return { written: Number(r?.written ?? batches.length), dead_lettered: Number(r?.dead_lettered ?? 0) };
   }
 
-  async history(ownerId: string, limit: number, before?: string): Promise<HistoryPage> {
+  async history(ownerId: string, limit: number, cur?: CursorPosition): Promise<HistoryPage> {
     let q = this.db
       .from('predictions')
-      .select('request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,probability,latency_ms,cached,created_at')
+      .select('request_id,client_request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,probability,latency_ms,cached,created_at')
       .eq('owner_id', ownerId)
       .order('created_at', { ascending: false })
       .order('request_id', { ascending: false })
       .order('item_index', { ascending: false })
       .limit(limit + 1);
-    const cur = before ? decodeCursor(before) : null;
     if (cur) {
-      q = q.or(
-        `created_at.lt.${cur.created_at},and(created_at.eq.${cur.created_at},request_id.lt.${cur.request_id}),and(created_at.eq.${cur.created_at},request_id.eq.${cur.request_id},item_index.lt.${cur.item_index})`,
-      );
+      // The cursor was signed by this gateway, and every value is quoted besides.
+      const [t, r, i] = [filterValue(cur.created_at), filterValue(cur.request_id), filterValue(cur.item_index)];
+      q = q.or(`created_at.lt.${t},and(created_at.eq.${t},request_id.lt.${r}),and(created_at.eq.${t},request_id.eq.${r},item_index.lt.${i})`);
     }
     const { data, error } = await withTimeout(Promise.resolve(q), this.timeoutMs, 'history read');
     if (error) throw new Error(`history read failed: ${error.message}`);
     const rows = (data ?? []) as PredictionRow[];
     const page = rows.slice(0, limit);
-    return { data: page, next_cursor: rows.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { data: page, next: rows.length > limit ? positionOf(page[page.length - 1]!) : null };
   }
 
   async usage(keyId: string, sinceDay: string): Promise<UsageRow[]> {
@@ -109,8 +127,12 @@ export class MemoryPredictionStore implements PredictionStore {
   private counted = new Set<string>();
   constructor(private capacity: number) {}
 
-  async write(batches: LogBatch[]): Promise<void> {
+  async write(batches: SpoolEntry[]): Promise<WriteResult> {
+    let written = 0;
     for (const b of batches) {
+      // Nothing is spooled without Redis, so only LogBatches reach memory.
+      if (typeof b === 'string') continue;
+      written += 1;
       if (this.counted.has(b.request_id)) continue;
       this.counted.add(b.request_id);
       this.rows.push(...b.rows);
@@ -124,17 +146,17 @@ export class MemoryPredictionStore implements PredictionStore {
     }
     if (this.rows.length > this.capacity) this.rows.splice(0, this.rows.length - this.capacity);
     if (this.counted.size > this.capacity * 10) this.counted.clear();
+    return { written, dead_lettered: 0 };
   }
 
-  async history(ownerId: string, limit: number, before?: string): Promise<HistoryPage> {
-    const cmp = (a: PredictionRow, b: { created_at: string; request_id: string; item_index: number }) =>
+  async history(ownerId: string, limit: number, cur?: CursorPosition): Promise<HistoryPage> {
+    const cmp = (a: CursorPosition, b: CursorPosition) =>
       a.created_at.localeCompare(b.created_at) || a.request_id.localeCompare(b.request_id) || a.item_index - b.item_index;
-    const cur = before ? decodeCursor(before) : null;
     const mine = this.rows
       .filter((r) => r.owner_id === ownerId && (!cur || cmp(r, cur) < 0))
       .sort((a, b) => -cmp(a, b));
     const page = mine.slice(0, limit);
-    return { data: page, next_cursor: mine.length > limit ? encodeCursor(page[page.length - 1]!) : null };
+    return { data: page, next: mine.length > limit ? positionOf(page[page.length - 1]!) : null };
   }
 
   async usage(keyId: string, sinceDay: string): Promise<UsageRow[]> {
@@ -163,7 +185,8 @@ export class PredictionLog {
   async record(batch: LogBatch): Promise<void> {
     if (batch.rows.length === 0 && !batch.usage) return;
     try {
-      await this.store.write([batch]);
+      const r = await this.store.write([batch]);
+      if (r.dead_lettered > 0) this.log.warn('the database refused a prediction record; it is in prediction_dead_letters', { request_id: batch.request_id });
     } catch (err) {
       this.log.warn('prediction store failed; spooling', { error: String(err), rows: batch.rows.length });
       await this.toSpool([batch]);
@@ -182,24 +205,40 @@ export class PredictionLog {
     }
   }
 
-  /** Moves up to `batch` spooled entries into the store; returns how many were written. */
-  async flush(batch: number): Promise<{ flushed: number; remaining: number }> {
-    if (!this.spool) return { flushed: 0, remaining: 0 };
+  /**
+   * Moves up to `batch` spooled entries into the store; returns how many left the spool and how
+   * many of those the database set aside as dead letters. Refused entries do not stop the flush:
+   * they are written to the dead-letter table with the reason, and the spool moves on.
+   */
+  async flush(batch: number): Promise<{ flushed: number; dead_lettered: number; remaining: number }> {
+    if (!this.spool) return { flushed: 0, dead_lettered: 0, remaining: 0 };
     const token = crypto.randomUUID();
     // One flusher at a time: two would write the same rows (harmless) and trim each other's work.
     const locked = await this.spool.set(LOCK_KEY, token, { nx: true, ex: 60 });
-    if (locked !== 'OK') return { flushed: 0, remaining: await this.spool.llen(SPOOL_KEY) };
+    if (locked !== 'OK') return { flushed: 0, dead_lettered: 0, remaining: await this.spool.llen(SPOOL_KEY) };
     try {
       const raw = await this.spool.lrange<string>(SPOOL_KEY, 0, batch - 1);
-      if (raw.length === 0) return { flushed: 0, remaining: 0 };
-      const entries = raw.map((r) => (typeof r === 'string' ? JSON.parse(r) : r) as LogBatch);
-      await this.store.write(entries);
-      // Trim only after the store took everything: a failure above leaves the spool intact, and
-      // writing it again later is harmless (idempotent on request id).
+      if (raw.length === 0) return { flushed: 0, dead_lettered: 0, remaining: 0 };
+      const entries = raw.map(parseSpoolEntry);
+      const r = await this.store.write(entries);
+      if (r.dead_lettered > 0) this.log.warn('spool flush: the database refused records; they are in prediction_dead_letters', { dead_lettered: r.dead_lettered });
+      // Trim only after the store took everything (written or set aside): an unreachable store
+      // leaves the spool intact, and writing it again later is harmless (idempotent on request id).
       await this.spool.ltrim(SPOOL_KEY, raw.length, -1);
-      return { flushed: raw.length, remaining: await this.spool.llen(SPOOL_KEY) };
+      return { flushed: raw.length, dead_lettered: r.dead_lettered, remaining: await this.spool.llen(SPOOL_KEY) };
     } finally {
       if ((await this.spool.get(LOCK_KEY)) === token) await this.spool.del(LOCK_KEY);
     }
+  }
+}
+
+/** A spooled entry as a LogBatch, or its raw text when it does not parse as one (set aside by the store). */
+export function parseSpoolEntry(raw: unknown): SpoolEntry {
+  if (typeof raw !== 'string') return typeof raw === 'object' && raw !== null ? (raw as LogBatch) : String(raw);
+  try {
+    const v: unknown = JSON.parse(raw);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as LogBatch) : raw;
+  } catch {
+    return raw;
   }
 }

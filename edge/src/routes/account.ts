@@ -6,11 +6,11 @@ import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { keyRateLimit } from '../http/rate-limit.ts';
-import { decodeCursor } from '../log/predictions.ts';
 
 const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().min(1).optional(),
+  // Any text: whether it is a cursor this gateway issued is the signature's call (invalid_cursor).
+  cursor: z.string().optional(),
 });
 
 const usageQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(30) });
@@ -25,12 +25,16 @@ const query = <S extends z.ZodType>(schema: S) =>
 /** The caller's own history and usage; reads do not count against the daily quota. */
 export const accountRoutes = new Hono<AppEnv>()
   .get('/v1/predictions', requireKey('history'), keyRateLimit({ quota: false }), query(historyQuery), async (c) => {
+    const s = c.get('services');
     const { limit, cursor } = c.req.valid('query');
-    if (cursor !== undefined && !decodeCursor(cursor)) throw new ApiError('invalid_request', 'cursor: not a cursor this API issued');
-    const page = await c.get('services').predictions.history(c.get('apiKey')!.ownerId, limit, cursor).catch((err: unknown) => {
-      throw new ApiError('backend_unavailable', `prediction history is unavailable: ${String(err)}`, { retryAfter: 5 });
+    const before = cursor === undefined ? undefined : await s.cursors.decode(cursor);
+    if (before === null) throw new ApiError('invalid_cursor', 'cursor: not a cursor this API issued; pass next_cursor from the previous page unchanged');
+    const page = await s.predictions.history(c.get('apiKey')!.ownerId, limit, before).catch((err: unknown) => {
+      // The database's own message stays in the log: it can describe the query and the schema.
+      s.log.error('history read failed', { error: String(err) });
+      throw new ApiError('backend_unavailable', 'prediction history is unavailable; try again shortly', { retryAfter: 5 });
     });
-    return c.json(page);
+    return c.json({ data: page.data, next_cursor: page.next ? await s.cursors.encode(page.next) : null });
   })
   .get('/v1/usage', requireKey('history'), keyRateLimit({ quota: false }), query(usageQuery), async (c) => {
     const s = c.get('services');
@@ -38,7 +42,8 @@ export const accountRoutes = new Hono<AppEnv>()
     const { days } = c.req.valid('query');
     const since = new Date(Date.now() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
     const rows = await s.predictions.usage(key.id, since).catch((err: unknown) => {
-      throw new ApiError('backend_unavailable', `usage is unavailable: ${String(err)}`, { retryAfter: 5 });
+      s.log.error('usage read failed', { error: String(err) });
+      throw new ApiError('backend_unavailable', 'usage is unavailable; try again shortly', { retryAfter: 5 });
     });
     const limits = tierLimits(s.config, key.tier);
     return c.json({ key: key.prefix, tier: key.tier, limits: { per_minute: limits.perMinute, per_day: limits.perDay }, days: rows });

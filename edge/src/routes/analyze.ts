@@ -7,7 +7,7 @@ import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
-import { jsonBody, requireJson } from '../http/json-body.ts';
+import { jsonBody } from '../http/json-body.ts';
 import { keyRateLimit } from '../http/rate-limit.ts';
 
 /**
@@ -19,7 +19,6 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
     limitBody((c) => c.MAX_BODY_BYTES),
     requireKey('detect'),
     keyRateLimit({ quota: true }),
-    requireJson,
     jsonBody(analyzeRequestSchema),
     async (c) => {
       const s = c.get('services');
@@ -65,6 +64,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
             rows: [
               {
                 request_id: c.get('requestId'),
+                client_request_id: c.get('clientRequestId'),
                 item_index: 0,
                 key_id: key.id,
                 owner_id: key.ownerId,

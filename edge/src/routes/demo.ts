@@ -5,13 +5,13 @@ import { runDetection } from '../detect/run-detection.ts';
 import { ApiError } from '../errors.ts';
 import { limitBody } from '../http/body-limit.ts';
 import type { AppEnv } from '../http/env.ts';
-import { jsonBody, requireJson } from '../http/json-body.ts';
+import { jsonBody } from '../http/json-body.ts';
 import { clientIp, demoRateLimit } from '../http/rate-limit.ts';
 import { forwardExtract } from './extract.ts';
 
 /** Keyless routes for the web page: one text at a time, short texts, small files, per-address limits. */
 export const demoRoutes = new Hono<AppEnv>()
-    .post('/v1/demo/detect', limitBody((c) => c.MAX_BODY_BYTES), demoRateLimit, requireJson, jsonBody(detectRequestSchema), async (c) => {
+    .post('/v1/demo/detect', limitBody((c) => c.MAX_BODY_BYTES), demoRateLimit, jsonBody(detectRequestSchema), async (c) => {
       const s = c.get('services');
       const req = c.req.valid('json');
       if (req.texts !== undefined) throw new ApiError('invalid_request', 'texts: the demo takes one text; use /v1/detect with a key for batches');

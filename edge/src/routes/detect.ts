@@ -4,18 +4,23 @@ import { runDetection } from '../detect/run-detection.ts';
 import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
 import type { AppEnv } from '../http/env.ts';
-import { jsonBody, requireJson } from '../http/json-body.ts';
-import { keyRateLimit } from '../http/rate-limit.ts';
+import { jsonBody } from '../http/json-body.ts';
+import { chargeKey } from '../http/rate-limit.ts';
 
 export const detectRoutes = new Hono<AppEnv>().post(
     '/v1/detect',
     limitBody((c) => c.MAX_BODY_BYTES),
     requireKey('detect'),
-    keyRateLimit({ quota: true }),
-    requireJson,
+    // The body is read before the limits are charged: the daily quota counts its texts.
     jsonBody(detectRequestSchema),
     (c) => {
       const key = c.get('apiKey')!;
-      return runDetection(c, c.req.valid('json'), { tenant: `owner:${key.ownerId}`, route: '/v1/detect', keyId: key.id, ownerId: key.ownerId });
+      return runDetection(c, c.req.valid('json'), {
+        tenant: `owner:${key.ownerId}`,
+        route: '/v1/detect',
+        keyId: key.id,
+        ownerId: key.ownerId,
+        charge: (texts) => chargeKey(c, { texts }),
+      });
     },
   );

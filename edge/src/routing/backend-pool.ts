@@ -10,6 +10,8 @@ export interface PoolOptions {
   breakerFailures: number;
   breakerCooldownMs: number;
   healthTimeoutMs: number;
+  /** Sent as `Authorization: Bearer` to every backend (the inference service's INFERENCE_TOKEN). */
+  token?: string;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -64,6 +66,14 @@ export class BackendPool {
       tried.add(backend);
       try {
         const res = await this.send(backend, req, this.opts.timeoutMs);
+        // A backend that refuses the gateway's credentials is misconfigured, not the caller's
+        // fault: never pass its 401 on as if the caller's key were wrong.
+        if (res.status === 401 || res.status === 403) {
+          backend.breaker.failure();
+          lastError = new Error(`backend ${backend.url} refused the gateway's INFERENCE_TOKEN (${res.status})`);
+          this.log.error('inference backend refused the gateway credentials; check INFERENCE_TOKEN on both sides', { backend: backend.url, status: res.status });
+          continue;
+        }
         // 503 from the service means "not ready / queue full here": another backend may take it.
         if (res.status === 503 && attempt < this.opts.retries && this.backends.length > tried.size) {
           backend.breaker.failure();
@@ -83,18 +93,18 @@ export class BackendPool {
       }
     }
     const wait = Math.max(1, Math.ceil(Math.min(...this.backends.map((b) => b.breaker.retryInMs || this.opts.breakerCooldownMs)) / 1000));
-    throw new ApiError('backend_unavailable', 'no inference backend is available', {
-      retryAfter: wait,
-      details: lastError ? { last_error: String(lastError) } : undefined,
-    });
+    // Why the backends failed (their addresses, a refused token) is for the log, not the caller.
+    if (lastError) this.log.warn('no inference backend answered', { error: String(lastError) });
+    throw new ApiError('backend_unavailable', 'no inference backend is available', { retryAfter: wait });
   }
 
   private async send(backend: Backend, req: ForwardRequest, timeoutMs: number): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
+      const headers = this.opts.token ? { ...req.headers, authorization: `Bearer ${this.opts.token}` } : req.headers;
       const res = await withTimeout(
-        this.fetchImpl(`${backend.url}${req.path}`, { method: req.method, headers: req.headers, body: req.body, signal: controller.signal }),
+        this.fetchImpl(`${backend.url}${req.path}`, { method: req.method, headers, body: req.body, signal: controller.signal }),
         timeoutMs,
         `inference ${req.path}`,
       );

@@ -34,3 +34,22 @@ describe('DetectorRegistry.select', () => {
     expect(() => reg.select({ detector: 'nope' })).toThrow(expect.objectContaining({ code: 'unknown_detector' }));
   });
 });
+
+describe('legacy layer selectors', () => {
+  // The bundled detectors answer to layer 8, the last of the pack's nine (0 = embeddings).
+  const registry = async () => DetectorRegistry.fromDetectors([await bundled()], BUNDLED_DETECTOR, new Map([['tinylm-en-v1', 9]]));
+
+  it('counts negative layers from the end, as the README documents', async () => {
+    const reg = await registry();
+    expect(reg.select({ model_name: 'tinylm-en-v1', layer: 8, classifier_type: 'ensemble' }).name).toBe(BUNDLED_DETECTOR);
+    expect(reg.select({ model_name: 'tinylm-en-v1', layer: -1, classifier_type: 'ensemble' }).name).toBe(BUNDLED_DETECTOR);
+    expect(reg.select({ layer: -1 }).name).toBe(BUNDLED_DETECTOR);
+  });
+
+  it('answers unknown_layer for a layer the model does not have, unknown_detector for one no detector reads', async () => {
+    const reg = await registry();
+    for (const layer of [9, -10, 100]) expect(() => reg.select({ model_name: 'tinylm-en-v1', layer })).toThrow(expect.objectContaining({ code: 'unknown_layer' }));
+    expect(() => reg.select({ model_name: 'tinylm-en-v1', layer: -2 })).toThrow(expect.objectContaining({ code: 'unknown_detector' }));
+    expect(() => reg.select({ model_name: 'other-model', layer: -1 })).toThrow(expect.objectContaining({ code: 'unknown_detector' }));
+  });
+});

@@ -98,11 +98,20 @@ describe('bad input answers 4xx with a stable code', () => {
     ['control characters', { texts: ['abc\u0007def'] }, 400, 'control_characters'],
     ['body over the limit', { texts: ['a'.repeat(70_000)] }, 413, 'payload_too_large'],
     ['not JSON content type', 'texts=hi', 415, 'unsupported_media_type', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a +json look-alike type', { texts: ['hi'] }, 415, 'unsupported_media_type', { 'content-type': 'application/evil+json' }],
+    ['a non-UTF-8 charset', { texts: ['hi'] }, 415, 'unsupported_media_type', { 'content-type': 'application/json; charset=latin1' }],
   ];
   it.each(cases)('%s', async (_name, body, status, code, headers) => {
     const res = await post('/v1/embed', body, headers);
     expect(res.status).toBe(status);
     expect((await res.json()).error.code).toBe(code);
+  });
+
+  it('refuses bytes that are not UTF-8 instead of scoring U+FFFD', async () => {
+    const body = new Uint8Array([...new TextEncoder().encode('{"texts": ["abc '), 0xc3, 0x28, ...new TextEncoder().encode(' def"]}')]);
+    const res = (await app.request('/v1/embed', { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body })) as JsonResponse;
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_unicode');
   });
 
   it('answers 404 with the error shape for an unknown route', async () => {

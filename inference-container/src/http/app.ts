@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../errors.ts';
@@ -10,6 +11,26 @@ import { opsRoutes } from './routes/ops.ts';
 
 export type AppEnv = { Variables: { service: InferenceService } };
 
+// Liveness and readiness stay open: platform probes carry no credential, and they reveal nothing.
+const OPEN_PATHS = new Set(['/health', '/ready']);
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** With INFERENCE_TOKEN set, every other route requires `Authorization: Bearer <token>`. */
+export function requireToken(token: string | undefined): MiddlewareHandler {
+  if (!token) return (_c, next) => next();
+  const expected = digest(token);
+  return async (c, next) => {
+    if (!OPEN_PATHS.has(c.req.path)) {
+      const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(c.req.header('authorization') ?? '');
+      // Digests have equal lengths, so the comparison takes the same time whatever was sent.
+      if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
+        throw new ApiError('unauthorized', 'this service answers the gateway only: send Authorization: Bearer <INFERENCE_TOKEN>');
+      }
+    }
+    await next();
+  };
+}
+
 export function createApp(service: InferenceService): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -20,6 +41,7 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     const route = c.req.routePath || 'unmatched';
     service.metrics.requestSeconds.observe({ route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
+  app.use('*', requireToken(service.config.INFERENCE_TOKEN));
   app.route('/', extractRoutes); // before the JSON body limit and readiness gate: uploads are larger and need no model
   // The size limit applies before any parsing, so an oversized body is never read into memory.
   const limitBody = bodyLimit({

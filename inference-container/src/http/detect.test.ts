@@ -114,6 +114,15 @@ describe('POST /v1/detect', () => {
     const d = service.registry().select({});
     const ok = await post('/v1/detect', { text: ESSAY, model_name: 'tinylm-en-v1', classifier_type: d.head.type });
     expect(ok.status).toBe(200);
+    // Negative layers count from the end: -1 is layer 8 here, the layer the legacy aliases name.
+    for (const layer of [8, -1]) {
+      const res = await post('/v1/detect', { text: ESSAY, model_name: 'tinylm-en-v1', layer, classifier_type: d.head.type });
+      expect(res.status, `layer ${layer}`).toBe(200);
+      expect((await res.json()).result.detector.name).toBe(d.name);
+    }
+    const outOfRange = await post('/analyze', { text: ESSAY, layer: -10 });
+    expect(outOfRange.status).toBe(400);
+    expect((await outOfRange.json()).error.code).toBe('unknown_layer');
     const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('unknown_detector');
