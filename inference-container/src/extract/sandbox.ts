@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ErrorCode, ExtractResponse } from '@detector/contract';
 import { ApiError } from '../errors.ts';
@@ -39,6 +40,14 @@ function rssMb(pid: number): number {
 
 // Nobody reads this answer; callers mostly leave because their own deadline passed.
 const callerGone = () => new ApiError('timeout', 'the caller closed the connection before the file was read');
+
+/** Whether the child (its process, IPC channel and stderr pipe) keeps this process's event loop alive. */
+function holdOpen(proc: ChildProcess, hold: boolean): void {
+  for (const handle of [proc, proc.channel, proc.stderr as Socket | null]) {
+    if (hold) handle?.ref();
+    else handle?.unref();
+  }
+}
 
 interface Worker {
   proc: ChildProcess;
@@ -122,8 +131,7 @@ export class ExtractSandbox {
     });
     ready.catch(() => undefined); // a spare that dies idle is simply replaced
     // An idle spare must not keep the service (or a test runner) alive.
-    proc.unref();
-    proc.channel?.unref();
+    holdOpen(proc, false);
     return { proc, ready, stderr: () => tail };
   }
 
@@ -132,8 +140,7 @@ export class ExtractSandbox {
     const worker = this.#take();
     const { proc } = worker;
     // Referenced while it works, so the service waits for the answer like any other request.
-    proc.ref();
-    proc.channel?.ref();
+    holdOpen(proc, true);
     return new Promise<ExtractResponse>((resolve, reject) => {
       let stopped: 'timeout' | 'memory' | 'caller_gone' | null = null;
       let peakMb = 0;
