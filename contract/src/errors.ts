@@ -17,9 +17,15 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   unreadable_file: 422,
   no_text_found: 422,
+  /** The file took the extraction process past its deadline (a PDF that draws the same form a million times). */
+  extraction_timeout: 422,
+  /** The extraction process died without reaching a limit, e.g. a native library crashed on the file. */
+  extraction_failed: 422,
   too_many_pages: 413,
   image_too_large: 413,
   archive_too_large: 413,
+  /** Reading the file took the extraction process past its memory cap. */
+  extraction_too_large: 413,
   payload_too_large: 413,
   text_too_long: 413,
   batch_too_large: 413,

@@ -4,7 +4,7 @@ import { OcrEngine } from './ocr-engine.ts';
 import { docxEntries, makeDocx, makePdf, makePngBomb, makeTextPng, makeZip, testConfig } from './test-fixtures.ts';
 
 const cfg = testConfig();
-const ocr = new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: cfg.OCR_QUEUE_MAX });
+const ocr = new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: cfg.EXTRACT_QUEUE_MAX });
 const para = 'The committee met on Tuesday to discuss the budget for the coming year and agreed to publish the minutes. ';
 
 async function time(name: string, upload: Upload, runs = 3): Promise<void> {

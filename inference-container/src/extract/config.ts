@@ -25,10 +25,26 @@ export const extractConfigSchema = z.object({
   /** Images are shrunk so their longer side is at most this before OCR. */
   OCR_MAX_SIDE: int(1600, 64),
   OCR_THREADS: int(Math.max(1, Math.min(4, os.availableParallelism())), 1),
-  /** Images waiting for the OCR model before new ones are turned away with 503. */
-  OCR_QUEUE_MAX: int(8, 1),
   /** Mean recognition confidence under which the answer carries a low_confidence warning (0-100). */
   OCR_MIN_CONFIDENCE: int(80, 0),
+  /**
+   * Each upload is read in its own process, so a file that makes a parser loop or balloon costs
+   * that process, never the one answering /health. Wall-clock time from the start of the job:
+   * kept under 15 s so a hostile file is refused before callers and gateways give up.
+   */
+  EXTRACT_TIMEOUT_MS: int(12_000, 100),
+  /**
+   * Resident memory of one extraction process, polled while it runs. Native allocations (sharp,
+   * the OCR models on onnxruntime) are invisible to V8's heap limit, so this is the cap that
+   * holds; OCR of a 1600-pixel image peaks near 1.1 GB.
+   */
+  EXTRACT_MAX_RSS_MB: int(1536, 64),
+  /** V8 heap of one extraction process (--max-old-space-size); mammoth at the XML limit needs about 450 MB. */
+  EXTRACT_MAX_HEAP_MB: int(768, 32),
+  /** Extraction processes running at once; worst case memory is this times EXTRACT_MAX_RSS_MB. */
+  EXTRACT_CONCURRENCY: int(Math.max(1, Math.min(2, os.availableParallelism())), 1),
+  /** Uploads waiting for an extraction process before new ones are turned away with 503. */
+  EXTRACT_QUEUE_MAX: int(8, 0),
 });
 
 export type ExtractConfig = z.infer<typeof extractConfigSchema>;

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../errors.ts';
 import { extractFile, type Upload } from './extract-file.ts';
 import { OcrEngine } from './ocr-engine.ts';
+import { randomBytes } from 'node:crypto';
+import { makeDecoyDocx, makeInflateBombPdf } from './hostile-fixtures.ts';
 import { docxEntries, makeDocx, makePdf, makePngBomb, makeTextPng, makeZip, testConfig, textSvg } from './test-fixtures.ts';
 
 const cfg = testConfig();
@@ -77,6 +79,12 @@ describe('documents', () => {
     expect(await refusal(run({ bytes }, testConfig({ EXTRACT_MAX_PDF_PAGES: '2' })))).toMatchObject({ code: 'too_many_pages', status: 413 });
   });
 
+  it('stops reading a PDF as soon as its text is over the limit', async () => {
+    // About 50,000 text draws from a 2 MB content stream; reading stops after the first 2,500.
+    const r = await refusal(run({ bytes: makeInflateBombPdf(2_000_000) }, testConfig({ EXTRACT_MAX_CHARS: '10000' })));
+    expect(r).toMatchObject({ code: 'text_too_long', status: 413 });
+  });
+
   it('answers no_text_found for a PDF without a text layer', async () => {
     expect(await refusal(run({ bytes: await makePdf(['', '']) }))).toMatchObject({ code: 'no_text_found', status: 422 });
   });
@@ -125,6 +133,30 @@ describe('zip bombs in .docx', () => {
     const r = await refusal(run({ bytes: makeZip(entries) }, testConfig({ EXTRACT_MAX_XML_BYTES: '1048576' })));
     expect(r).toMatchObject({ code: 'archive_too_large' });
     expect(r.message).toMatch(/XML parts unpack to more than 1048576 bytes/);
+  });
+
+  it('counts the part a relationship points the parser at, whatever its name', async () => {
+    const r = await refusal(run({ bytes: makeDecoyDocx(2_000_000) }, testConfig({ EXTRACT_MAX_XML_BYTES: '1048576' })));
+    expect(r).toMatchObject({ code: 'archive_too_large', status: 413 });
+    expect(r.message).toMatch(/XML parts unpack to more than 1048576 bytes/);
+  });
+
+  it('decodes entities in a relationship target before resolving it', async () => {
+    const bytes = makeDecoyDocx(2_000_000, '/word/bod&#121;.bin');
+    expect(await refusal(run({ bytes }, testConfig({ EXTRACT_MAX_XML_BYTES: '1048576' })))).toMatchObject({ code: 'archive_too_large' });
+  });
+
+  it('does not count images, which the parser never reads as XML', async () => {
+    const entries = [
+      ...docxEntries(['A letter with a large photo.']),
+      {
+        name: 'word/_rels/document.xml.rels',
+        data: '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" Target="media/photo.bin"/></Relationships>',
+      },
+      { name: 'word/media/photo.bin', data: randomBytes(2_000_000) },
+    ];
+    const r = await run({ bytes: makeZip(entries) }, testConfig({ EXTRACT_MAX_XML_BYTES: '1048576' }));
+    expect(r.text).toBe('A letter with a large photo.');
   });
 
   it('refuses archives with too many entries', async () => {

@@ -6,7 +6,7 @@ import { htmlToText, tidy } from './html-to-text.ts';
 import { markdownToText } from './markdown-to-text.ts';
 import type { OcrEngine } from './ocr-engine.ts';
 import { pdfToText } from './pdf-to-text.ts';
-import { prepareImage } from './prepare-image.ts';
+import { isBlank, prepareImage } from './prepare-image.ts';
 import { claimedKind, decodeText, sniff, textFlavour } from './sniff.ts';
 
 export interface Upload {
@@ -73,7 +73,7 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
       break;
     }
     case 'pdf': {
-      const pdf = await pdfToText(bytes, cfg.EXTRACT_MAX_PDF_PAGES);
+      const pdf = await pdfToText(bytes, cfg.EXTRACT_MAX_PDF_PAGES, cfg.EXTRACT_MAX_CHARS);
       method = 'pdf';
       pages = pdf.pages.length;
       const blank = pdf.pages.filter((p) => p.trim() === '').length;
@@ -94,7 +94,7 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
       break;
     default: {
       const image = await prepareImage(bytes, { maxPixels: cfg.EXTRACT_MAX_PIXELS, maxSide: cfg.OCR_MAX_SIDE });
-      const read = await ocr.read(image);
+      const read = (await isBlank(image)) ? { text: '', confidence: 0 } : await ocr.read(image);
       method = 'ocr';
       text = read.text;
       warnings.push({ code: 'ocr', message: 'the text was read from an image by OCR; check it before relying on the score' });

@@ -39,6 +39,16 @@ export async function prepareImage(bytes: Uint8Array, limits: ImageLimits): Prom
   }
 }
 
+/**
+ * Whether a prepared image is one flat tone: with no contrast there is no text, and the OCR models
+ * would spend seconds and about a gigabyte on a large blank picture to find that out.
+ */
+export async function isBlank(image: Buffer): Promise<boolean> {
+  const { default: load } = await import('sharp');
+  const [grey] = (await load(image).stats()).channels;
+  return grey!.max - grey!.min < 3;
+}
+
 function sharpError(err: unknown, maxPixels: number): ApiError {
   if (/pixel limit/i.test(String((err as Error).message))) {
     return new ApiError('image_too_large', `the image has more than ${maxPixels} pixels`);

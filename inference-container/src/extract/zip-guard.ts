@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import { ApiError } from '../errors.ts';
+import { decodeEntities } from './html-to-text.ts';
 
 export interface ZipLimits {
   maxEntries: number;
@@ -20,6 +21,7 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 // Ratios are only meaningful for large entries: a tiny XML part of repeated spaces compresses hard.
 const RATIO_FLOOR_BYTES = 1024 * 1024;
+const XML_NAME = /\.(xml|rels)$/i;
 
 const unreadable = (why: string) => new ApiError('unreadable_file', `the .docx archive is damaged: ${why}`);
 const tooBig = (why: string) => new ApiError('archive_too_large', `the .docx archive is refused: ${why}`);
@@ -42,6 +44,8 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
   let declaredTotal = 0;
   let actualTotal = 0;
   let xmlTotal = 0;
+  const rels = new Map<string, string>();
+  const tooXml = () => tooBig(`its XML parts unpack to more than ${limits.maxXmlBytes} bytes`);
   let p = cdOffset;
   while (p < cdOffset + cdSize) {
     if (p + 46 > buf.length || buf.readUInt32LE(p) !== CENTRAL) throw unreadable('a broken central directory entry');
@@ -61,9 +65,9 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
     if (size === 0xffffffff || compressedSize === 0xffffffff) throw tooBig('ZIP64 entries are not accepted');
     declaredTotal += size;
     if (declaredTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
-    if (/\.(xml|rels)$/i.test(name)) {
+    if (XML_NAME.test(name)) {
       xmlTotal += size;
-      if (xmlTotal > limits.maxXmlBytes) throw tooBig(`its XML parts unpack to more than ${limits.maxXmlBytes} bytes`);
+      if (xmlTotal > limits.maxXmlBytes) throw tooXml();
     }
     if (size > RATIO_FLOOR_BYTES && size > compressedSize * limits.maxRatio) {
       throw tooBig(`entry ${JSON.stringify(name.slice(0, 100))} claims a compression ratio over ${limits.maxRatio}:1`);
@@ -73,17 +77,67 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
     const dataStart = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
     if (dataStart + compressedSize > buf.length) throw unreadable('an entry runs past the end of the file');
     const data = buf.subarray(dataStart, dataStart + compressedSize);
-    actualTotal += inflatedSize(data, method, size, name);
+    const out = inflate(data, method, size, name);
+    actualTotal += out.length;
     if (actualTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
+    if (/\.rels$/i.test(name)) rels.set(name, out.toString('utf8'));
     entries.push({ name, compressedSize, size });
   }
+
+  // The parser follows relationships, not names: a part the package points it at is parsed as XML
+  // whatever it is called, so it counts against the XML limit too.
+  const parsed = new Set([...entries.filter((e) => XML_NAME.test(e.name)).map((e) => e.name), ...relationshipTargets(rels)]);
+  const parsedTotal = entries.reduce((n, e) => n + (parsed.has(e.name) ? e.size : 0), 0);
+  if (parsedTotal > limits.maxXmlBytes) throw tooXml();
   return entries;
 }
 
-function inflatedSize(data: Buffer, method: number, declared: number, name: string): number {
+// Relationships to parts the parser keeps as bytes or never opens; any other target may be parsed.
+const BINARY_RELATIONSHIP = /\/(image|oleObject|package|font|audio|video|media|hdphoto|vbaProject|hyperlink)$/i;
+
+/** The archive paths that internal, non-binary relationships in the `.rels` parts point to. */
+function relationshipTargets(rels: Map<string, string>): string[] {
+  const out: string[] = [];
+  for (const [relsPath, xml] of rels) {
+    // `dir/_rels/name.rels` describes `dir/name`; its targets are relative to `dir`.
+    const base = relsPath.replace(/(^|\/)_rels\/[^/]*$/, '');
+    for (const [element] of xml.matchAll(/<(?:\w+:)?Relationship\b[^>]*>/g)) {
+      const attr = (n: string) => {
+        const m = new RegExp(`\\b${n}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`).exec(element);
+        // Entities are decoded as the parser's XML reader would: `bod&#121;.bin` is `body.bin`.
+        return m ? decodeEntities(m[1] ?? m[2]!) : undefined;
+      };
+      const target = attr('Target');
+      if (!target || /^external$/i.test(attr('TargetMode') ?? '') || BINARY_RELATIONSHIP.test(attr('Type') ?? '')) continue;
+      const joined = target.startsWith('/') ? target.slice(1) : base ? `${base}/${target}` : target;
+      // Both the path as the parser joins it and as a normalising reader would resolve it.
+      out.push(joined, normalise(joined), normalise(safeDecode(joined)));
+    }
+  }
+  return out;
+}
+
+function normalise(p: string): string {
+  const parts: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '..') parts.pop();
+    else if (seg !== '.' && seg !== '') parts.push(seg);
+  }
+  return parts.join('/');
+}
+
+function safeDecode(p: string): string {
+  try {
+    return decodeURIComponent(p);
+  } catch {
+    return p;
+  }
+}
+
+function inflate(data: Buffer, method: number, declared: number, name: string): Buffer {
   if (method === 0) {
     if (data.length !== declared) throw unreadable(`stored entry ${JSON.stringify(name.slice(0, 100))} has the wrong size`);
-    return data.length;
+    return data;
   }
   if (method !== 8) throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} uses compression method ${method}`);
   let out: Buffer;
@@ -97,7 +151,7 @@ function inflatedSize(data: Buffer, method: number, declared: number, name: stri
     throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} does not inflate`);
   }
   if (out.length !== declared) throw unreadable(`entry ${JSON.stringify(name.slice(0, 100))} has the wrong size`);
-  return out.length;
+  return out;
 }
 
 function findEocd(buf: Buffer): number {

@@ -2,8 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../../errors.ts';
 import { type ExtractConfig, loadExtractConfig } from '../../extract/config.ts';
-import { extractFile } from '../../extract/extract-file.ts';
-import { OcrEngine } from '../../extract/ocr-engine.ts';
+import { ExtractSandbox } from '../../extract/sandbox.ts';
 import type { AppEnv } from '../app.ts';
 
 // Room for the multipart boundaries and the other form fields around the file itself.
@@ -12,9 +11,10 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /**
  * POST /v1/extract: multipart/form-data with a `file` field (and an optional `filename` that
  * overrides the part's own name). Extraction needs no language model, so it answers while the
- * model is still loading; it keeps its own, larger body limit for uploads.
+ * model is still loading; it keeps its own, larger body limit for uploads. The file is read in a
+ * process of its own (see sandbox.ts), never in this one.
  */
-export function createExtractRoutes(cfg: ExtractConfig, ocr = new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: cfg.OCR_QUEUE_MAX })) {
+export function createExtractRoutes(cfg: ExtractConfig, sandbox = new ExtractSandbox(cfg)) {
   return new Hono<AppEnv>().post(
     '/v1/extract',
     bodyLimit({
@@ -37,14 +37,13 @@ export function createExtractRoutes(cfg: ExtractConfig, ocr = new OcrEngine({ th
       const file = form.get('file');
       if (!(file instanceof File)) throw new ApiError('invalid_request', 'the form has no file in a field named "file"');
       const name = form.get('filename');
-      const result = await extractFile(
+      const result = await sandbox.run(
         {
           bytes: new Uint8Array(await file.arrayBuffer()),
           filename: typeof name === 'string' && name !== '' ? name : file.name,
           contentType: file.type,
         },
-        cfg,
-        ocr,
+        { signal: c.req.raw.signal, log: c.get('service').log },
       );
       return c.json(result);
     },
