@@ -34,8 +34,8 @@ const metrics = {
   data: path.basename(args.data as string),
   skipped: skipped.length,
   too_short: r.too_short,
+  out_of_distribution: r.out_of_distribution,
   ...r.overall,
-  answered: r.answered,
   ...(r.by_domain ? { by_domain: r.by_domain } : {}),
   ...(r.by_generator ? { by_generator: r.by_generator } : {}),
   ...(r.by_attack ? { by_attack: r.by_attack } : {}),
@@ -60,18 +60,16 @@ try {
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
-const row = (k: string, m: GroupMetrics) => `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
-const head = '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|';
-// Detectors trained with domain-weighted thresholds report the mean of their domains' FPRs.
-const fprKind = detector.provenance.threshold_weighting === 'domain' ? 'calibrated FPR, mean over human domains' : 'calibrated FPR';
+const row = (k: string, m: GroupMetrics) => `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.answered)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
+const head = '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | answered | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+const fprKind = detector.local_calibration ? 'stated FPR, measured leave-one-source-out' : 'calibrated FPR';
 const sections = [
   `# Evaluation of ${detector.name} ${detector.version} on ${metrics.data}`,
   '',
-  `Thresholds: strict ${detector.thresholds.strict.score.toFixed(4)} (${fprKind} ${pct(detector.thresholds.strict.fpr)}), balanced ${detector.thresholds.balanced.score.toFixed(4)} (${fprKind} ${pct(detector.thresholds.balanced.fpr)}). ${skipped.length} texts skipped as unusable, ${r.too_short} under ${detector.min_tokens} tokens (scored, but the service would answer 'uncertain').`,
+  `Thresholds: ${detector.local_calibration ? 'set per text by its nearest human references' : 'global'}; strict ${fprKind} ${pct(detector.thresholds.strict.fpr)}, balanced ${pct(detector.thresholds.balanced.fpr)}. ${skipped.length} texts skipped as unusable, ${r.too_short} under ${detector.min_tokens} tokens and ${r.out_of_distribution} out of distribution (scored for AUROC, but the service answers 'uncertain'; FPR and TPR are over answered texts).`,
   '',
   head,
   row('all', r.overall),
-  row(`at least ${detector.min_tokens} tokens (answered)`, r.answered),
   ...(['by_domain', 'by_generator', 'by_attack'] as const).flatMap((k) => (r[k] ? ['', `### ${k.replace('by_', 'by ')}`, '', head, ...Object.entries(r[k]!).map(([g, m]) => row(g, m))] : [])),
   '',
   '![ROC](roc.svg)',

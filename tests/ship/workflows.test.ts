@@ -72,11 +72,11 @@ describe('GitHub Actions workflows', () => {
     expect(fs.existsSync(path.join(ROOT, '.ci/run'))).toBe(true);
   });
 
-  it('the monthly retrain selects, evaluates on test and attacks, keeps the report and opens a pull request', () => {
+  it('the monthly retrain measures leave-one-source-out, evaluates on test and attacks, keeps the reports and opens a pull request', () => {
     const w = load('retrain.yml');
     expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);
     const script = runs(w);
-    expect(script).toMatch(/pnpm train --data \S+train\.jsonl --out inference-container\/detectors\/tinylm-detector\.json \\\n\s+--select/);
+    expect(script).toMatch(/pnpm train --v1 \S+train\.jsonl --v2 \S+sources \\\n\s+--out inference-container\/detectors\/tinylm-detector\.json --report \S+sources/);
     expect(script).toMatch(/pnpm eval --data \S+test\.jsonl/);
     expect(script).toMatch(/pnpm eval --data \S+attacks\.jsonl/);
     const u = uses(w);

@@ -24,6 +24,16 @@ const SENTENCES = [
 ];
 const ESSAY = SENTENCES.join(' ');
 
+// Written by a language model for this test, in the register instruction-tuned models default to.
+const MACHINE_PARAGRAPH = [
+  "In today's rapidly evolving digital landscape, effective time management has become an essential skill for students and professionals alike.",
+  'By prioritizing tasks, setting realistic goals, and minimizing distractions, individuals can significantly enhance their productivity and overall well-being.',
+  'Furthermore, leveraging digital tools such as calendars and task management applications can help streamline daily routines and ensure that important deadlines are met.',
+  'Additionally, it is crucial to recognize the importance of regular breaks, as they allow the mind to recharge and foster creativity.',
+  'Ultimately, mastering time management is not merely about doing more in less time; it is about creating a balanced and fulfilling life.',
+  'By adopting these strategies, individuals can navigate the challenges of modern life with greater confidence and resilience.',
+].join(' ');
+
 // A key made for this run and handed to the gateway as configuration: no database is needed.
 const alnum = (n: number, chars: string) => [...randomBytes(n)].map((b) => chars[b % chars.length]).join('');
 const API_KEY = `dk_test_${alnum(10, 'abcdefghijklmnopqrstuvwxyz0123456789')}_${alnum(32, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789')}`;
@@ -84,7 +94,7 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     // The page states the rate the bundled detector was calibrated at, whatever its last training gave.
     const bundled = JSON.parse(await fs.readFile(path.join(webDir, '../inference-container/detectors/tinylm-detector.json'), 'utf8'));
     const words = fprWords(bundled.thresholds.balanced.fpr);
-    expect(words).toMatch(/^about 1 in (1[5-9]|2[0-9]) human texts/);
+    expect(words).toMatch(/^about 1 in \d+ human texts/);
     expect(await page.getByTestId('threshold').innerText()).toContain(`at this setting ${words}`);
     expect(await page.getByTestId('detector').innerText()).toMatch(/Detector \S+ version \S+/);
     const marks = page.locator('[data-testid="scored-text"] mark.sentence');
@@ -95,6 +105,21 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('1b-pasted-text-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('highlights the sentences of a machine-written paragraph it judges AI as AI-like', async () => {
+    await page.goto(gateway.url);
+    await page.getByLabel('Paste the text').fill(MACHINE_PARAGRAPH);
+    await page.getByLabel(/Balanced/).check();
+    await page.getByRole('button', { name: 'Check text' }).click();
+    expect(await verdict()).toContain('Likely AI-written');
+    // Sentences are scored in context as shares of the verdict, so most of them lean the same way.
+    const marks = page.locator('[data-testid="scored-text"] mark.sentence');
+    expect(await marks.count()).toBe(6);
+    const probabilities = await marks.evaluateAll((ms) => ms.map((m) => Number(m.getAttribute('data-probability'))));
+    expect(probabilities.filter((p) => p >= 0.6).length).toBeGreaterThanOrEqual(3);
+    expect(await page.getByText(/\d of 6 sentences read as AI-like/).innerText()).not.toMatch(/^0 of/);
+    await shot('1c-machine-paragraph');
   });
 
   it('reads an uploaded PDF, shows the extracted text and scores it', async () => {

@@ -2,7 +2,8 @@ import { PROFILE_FPR, type DetectResult, type DetectWarning, type Label, type Pr
 import type { TextFeatures } from '../features/extract.ts';
 import type { InferenceService, LoadedModel } from '../service.ts';
 import { changedCount, type Normalized } from '../text/normalize.ts';
-import { featureVector } from './feature-vector.ts';
+import { featureVector, type FeatureInputs } from './feature-vector.ts';
+import { localThresholds, type LocalThresholds } from './local-calibration.ts';
 import { headScore, probability } from './head-score.ts';
 import type { LanguageIdentifier } from './language.ts';
 import type { Detector } from './schema.ts';
@@ -20,11 +21,20 @@ const LANGUAGE_CONFIDENCE = 0.5;
  * Decides a label from a score. `strict` flags only above the 1%-FPR threshold and calls texts
  * between the two thresholds `uncertain`; `balanced` flags above the 5%-FPR threshold.
  */
-export function decide(d: Detector, score: number, profile: Profile): Label {
-  const { strict, balanced } = d.thresholds;
-  if (profile === 'balanced') return score >= balanced.score ? 'ai' : 'human';
-  if (score >= strict.score) return 'ai';
-  return score >= balanced.score ? 'uncertain' : 'human';
+export function decide(t: { strict: number; balanced: number }, score: number, profile: Profile): Label {
+  if (profile === 'balanced') return score >= t.balanced ? 'ai' : 'human';
+  if (score >= t.strict) return 'ai';
+  return score >= t.balanced ? 'uncertain' : 'human';
+}
+
+/**
+ * The thresholds for one text: set by its nearest human references when the detector carries a
+ * local calibration (with the verdict that the text is out of distribution), else the global ones.
+ */
+export function thresholdsFor(d: Detector, inputs: FeatureInputs): LocalThresholds {
+  const cal = d.local_calibration;
+  if (!cal) return { strict: d.thresholds.strict.score, balanced: d.thresholds.balanced.score, distance: 0, outOfDistribution: false };
+  return localThresholds(cal, featureVector({ layers: [], pooling: 'mean', ...cal.stats }, inputs));
 }
 
 function scoreFeatures(d: Detector, f: TextFeatures, text: string, from?: number, to?: number, window?: number): number {
@@ -45,29 +55,30 @@ function withoutTokens(series: NonNullable<TextFeatures['series']>, from: number
 }
 
 /**
- * Each sentence's share of the whole text's score, as a jackknife pseudo-value:
- * n * score(text) - (n - 1) * score(text without the sentence). The sentences' values average to
- * the text's own score, so the highlights explain the verdict instead of contradicting it. A
- * sentence scored on its own is mostly under the detector's minimum length and reads as noise;
- * scored in context its tokens keep the log-probabilities the model gave them inside the text.
- * The pooled hidden states stay those of the whole text (the model is not run again): what moves
- * a sentence's value is its tokens' log-probabilities and its words and punctuation.
+ * Each sentence's share of the whole text's score: how much the score drops when the sentence is
+ * left out, scaled as a jackknife pseudo-value and centred so that the sentences' values average
+ * exactly to the text's own score. The highlights then explain the verdict instead of
+ * contradicting it. A sentence scored on its own is mostly under the detector's minimum length and
+ * reads as noise; left out of its text, its tokens keep the log-probabilities the model gave them
+ * in context. The pooled hidden states stay those of the whole text (the model is not run again):
+ * what moves a sentence's value is its tokens' log-probabilities and its words and punctuation.
  */
 export function sentenceShares(d: Detector, f: TextFeatures, text: string, spans: Array<{ start: number; end: number }>, textScore: number): number[] {
   const n = spans.length;
   if (n < 2) return spans.map(() => textScore);
   const starts = f.encoded.starts, ends = f.encoded.ends;
   const pooled = (layer: number) => f.embeddings.get(layer)!;
-  return spans.map((span) => {
+  const without = spans.map((span) => {
     let from = 0;
     while (from < starts.length && ends[from]! <= span.start) from++;
     let to = from;
     while (to < starts.length && starts[to]! < span.end) to++;
     const rest = text.slice(0, span.start) + text.slice(span.end);
     const series = f.series ? withoutTokens(f.series, from, to) : { logprob: [], expected: [], variance: [] };
-    const without = headScore(d, featureVector(d.features, { pooled, series, text: rest }));
-    return n * textScore - (n - 1) * without;
+    return headScore(d, featureVector(d.features, { pooled, series, text: rest }));
   });
+  const meanWithout = without.reduce((a, b) => a + b, 0) / n;
+  return without.map((w) => textScore + (n - 1) * (meanWithout - w));
 }
 
 export function warningsFor(n: Normalized): DetectWarning[] {
@@ -103,7 +114,12 @@ export async function detectTexts(
     const text = texts[k]!;
     const warnings = warningsFor(item.normalized);
     const score = scoreFeatures(detector, f, text);
-    let label = decide(detector, score, opts.profile);
+    const t = thresholdsFor(detector, { pooled: (l) => f.embeddings.get(l)!, series: f.series ?? { logprob: [], expected: [], variance: [] }, text });
+    let label = decide(t, score, opts.profile);
+    if (t.outOfDistribution) {
+      warnings.push({ code: 'out_of_distribution', message: 'the text is unlike the writing this detector was calibrated on, so its false-positive rate cannot be vouched for here' });
+      label = 'uncertain';
+    }
 
     if (f.tokens < detector.min_tokens) {
       warnings.push({ code: 'too_short', message: `the text has ${f.tokens} tokens; at least ${detector.min_tokens} are needed for a reliable answer` });
@@ -128,7 +144,7 @@ export async function detectTexts(
       probability: toProb(score),
       score,
       profile: opts.profile,
-      threshold: detector.thresholds[opts.profile].score,
+      threshold: t[opts.profile],
       fpr: detector.thresholds[opts.profile].fpr,
       detector: { name: detector.name, version: detector.version, model: detector.pack.name },
       tokens: f.tokens,

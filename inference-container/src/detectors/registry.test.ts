@@ -41,8 +41,8 @@ describe('legacy layer selectors', () => {
 
   it('counts negative layers from the end, as the README documents', async () => {
     const reg = await registry();
-    expect(reg.select({ model_name: 'tinylm-en-v1', layer: 8, classifier_type: 'ensemble' }).name).toBe(BUNDLED_DETECTOR);
-    expect(reg.select({ model_name: 'tinylm-en-v1', layer: -1, classifier_type: 'ensemble' }).name).toBe(BUNDLED_DETECTOR);
+    expect(reg.select({ model_name: 'tinylm-en-v1', layer: 8, classifier_type: 'logistic_regression' }).name).toBe(BUNDLED_DETECTOR);
+    expect(reg.select({ model_name: 'tinylm-en-v1', layer: -1, classifier_type: 'logistic_regression' }).name).toBe(BUNDLED_DETECTOR);
     expect(reg.select({ layer: -1 }).name).toBe(BUNDLED_DETECTOR);
   });
 

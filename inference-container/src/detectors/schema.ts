@@ -52,6 +52,40 @@ export function headShapeError(head: Head, inputs: number): string | null {
 }
 
 /**
+ * Per-text thresholds from the nearest human reference texts, and the distance past which the
+ * detector abstains (src/detectors/local-calibration.ts). `points` holds the human references'
+ * standardised statistics row by row; `scores` their scores from models that never saw their source.
+ * `machine_points` (machine-written references) count only for the distance: a text far from all
+ * human writing but close to known machine writing is not out of distribution.
+ */
+export const localCalibrationSchema = z
+  .strictObject({
+    stats: z.strictObject({
+      logprob_stats: z.array(z.enum(LOGPROB_STATS)),
+      text_stats: z.array(z.enum(TEXT_STATS)),
+      style_stats: z.array(z.enum(STYLE_STATS)),
+    }),
+    mean: vector,
+    scale: vector,
+    points: vector,
+    scores: vector,
+    machine_points: vector.default([]),
+    neighbours: z.number().int().min(10),
+    k_distance: z.number().int().min(1),
+    max_distance: z.number().positive(),
+    strict_level: z.number().gt(0.5).lt(1),
+    balanced_level: z.number().gt(0.5).lt(1),
+  })
+  .superRefine((c, ctx) => {
+    const dim = c.stats.logprob_stats.length + c.stats.text_stats.length + c.stats.style_stats.length;
+    if (c.mean.length !== dim || c.scale.length !== dim) ctx.addIssue({ code: 'custom', message: 'local calibration mean/scale do not match its statistics' });
+    if (c.points.length !== c.scores.length * dim) ctx.addIssue({ code: 'custom', message: 'local calibration points do not match its scores' });
+    if (c.machine_points.length % Math.max(1, dim) !== 0) ctx.addIssue({ code: 'custom', message: 'local calibration machine points do not match its statistics' });
+    if (c.scores.length < c.neighbours) ctx.addIssue({ code: 'custom', message: 'fewer references than neighbours' });
+  });
+export type LocalCalibration = z.infer<typeof localCalibrationSchema>;
+
+/**
  * A detector is data: which features it reads from which pack, how they are standardised, the
  * head, its thresholds and where it came from. Nothing in it is code or pickled.
  */
@@ -81,6 +115,8 @@ export const detectorSchema = z
       balanced: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(0.05) }),
     }),
     min_tokens: z.number().int().min(1),
+    /** When present, thresholds are set per text by its neighbours and far-off texts are not answered. */
+    local_calibration: localCalibrationSchema.optional(),
     provenance: z.looseObject({ trained_at: z.string(), data: z.array(z.string()), metrics: z.record(z.string(), z.unknown()) }),
   })
   .superRefine((d, ctx) => {

@@ -5,8 +5,9 @@ import type { Busy } from '../App.tsx';
 const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,.png,.jpg,.jpeg,.webp,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,image/png,image/jpeg,image/webp';
 
 const PROFILES: Array<{ value: Profile; title: string; detail: string }> = [
-  { value: 'strict', title: 'Strict', detail: 'Flags about 1 in 100 human texts. Fewer false accusations; misses more AI text.' },
-  { value: 'balanced', title: 'Balanced', detail: 'Flags about 1 in 20 human texts. Catches more AI text; more false alarms.' },
+  // The rate each setting keeps is stated once, with the result, from the detector that answered.
+  { value: 'strict', title: 'Strict', detail: 'Fewest false accusations; answers "uncertain" near the line and misses more AI text.' },
+  { value: 'balanced', title: 'Balanced', detail: 'Catches more AI text, at the cost of more false alarms.' },
 ];
 
 interface Props {

@@ -8,13 +8,14 @@ const WARNING_TITLE: Record<string, string> = {
   unsupported_language: 'Not English',
   normalized_evasion: 'Hidden characters removed',
   long_text_windows: 'Long text read in parts',
+  out_of_distribution: 'Unlike the writing this detector was calibrated on',
 };
 
 /** The label and the probability point different ways; say why rather than leave it looking wrong. */
 const disagrees = (d: DetectResult) => (d.label === 'ai' && d.probability < 0.5) || (d.label === 'human' && d.probability >= 0.5);
 
 // Warnings after which the detector gives no verdict at all.
-const ABSTAIN = new Set(['too_short', 'unsupported_language']);
+const ABSTAIN = new Set(['too_short', 'unsupported_language', 'out_of_distribution']);
 
 export function ResultPanel({ detection, text }: { detection: DetectResult; text: string }) {
   const abstained = detection.label === 'uncertain' && detection.warnings.some((w) => ABSTAIN.has(w.code));

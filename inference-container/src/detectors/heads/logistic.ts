@@ -11,7 +11,7 @@ export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.ex
  * L2-regularised logistic regression on already standardised rows. `l2` is the penalty on the
  * weights per example (the bias is not penalised); `sampleWeights` rebalance classes or sources.
  */
-export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number; sampleWeights?: Float64Array; maxIter?: number }): LogisticModel {
+export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number; sampleWeights?: Float64Array; maxIter?: number; init?: LogisticModel }): LogisticModel {
   const n = X.length, d = X[0]!.length;
   const sw = opts.sampleWeights ?? new Float64Array(n).fill(1);
   const wsum = sw.reduce((a, b) => a + b, 0);
@@ -39,7 +39,13 @@ export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number
     }
     return loss;
   };
-  const { x } = lbfgs(f, new Float64Array(d + 1), { maxIter: opts.maxIter ?? 500, tol: 1e-7 });
+  // A warm start (a fit on nearly the same rows) converges in a fraction of the iterations.
+  const x0 = new Float64Array(d + 1);
+  if (opts.init) {
+    x0.set(opts.init.weights);
+    x0[d] = opts.init.bias;
+  }
+  const { x } = lbfgs(f, x0, { maxIter: opts.maxIter ?? 500, tol: 1e-7 });
   return { weights: x.slice(0, d), bias: x[d]! };
 }
 
