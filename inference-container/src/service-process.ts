@@ -126,7 +126,7 @@ export function watchHealth(svc: ServiceProcess, everyMs = 200): { stop(settleMs
 /** Posts one file to /v1/extract; `status` 0 means no answer within `timeoutMs`. */
 export async function postFile(url: string, bytes: Uint8Array, filename: string, timeoutMs = 60_000): Promise<{ status: number; code?: string; ms: number }> {
   const form = new FormData();
-  form.append('file', new Blob([bytes]), filename);
+  form.append('file', new Blob([Uint8Array.from(bytes)]), filename);
   const started = performance.now();
   try {
     const res = await fetch(`${url}/v1/extract`, { method: 'POST', body: form, signal: AbortSignal.timeout(timeoutMs) });

@@ -1,6 +1,6 @@
 import { featureVector } from '../detectors/feature-vector.ts';
 import { scoreStandardized } from '../detectors/head-score.ts';
-import { fitLogistic, sigmoid } from '../detectors/heads/logistic.ts';
+import { fitLogistic } from '../detectors/heads/logistic.ts';
 import { fitMlp } from '../detectors/heads/mlp.ts';
 import type { FeatureSpec, Head, MemberHead } from '../detectors/schema.ts';
 import { fitStandardizer, standardize } from '../detectors/standardize.ts';
@@ -94,24 +94,21 @@ export function scoreRows(h: FittedHead, rows: Float64Array[]): Float64Array {
   return Float64Array.from(rows, (r) => scoreStandardized(h.head, standardize(r, h.standardizer)));
 }
 
-/** Platt scaling: p = sigmoid(a * score + b), fitted by Newton's method on held-out scores. */
+/**
+ * Platt scaling: p = sigmoid(a * score + b), fitted as a one-feature logistic regression on
+ * held-out scores. Scores are standardised first and a tiny penalty keeps the fit finite: with
+ * out-of-source scores spread over tens of units, plain Newton steps can run off to infinity.
+ */
 export function fitPlatt(scores: ArrayLike<number>, y: ArrayLike<number>): { a: number; b: number } {
-  let a = 1, b = 0;
-  for (let it = 0; it < 50; it++) {
-    let ga = 0, gb = 0, haa = 1e-9, hab = 0, hbb = 1e-9;
-    for (let i = 0; i < scores.length; i++) {
-      const s = scores[i]!, p = sigmoid(a * s + b), r = p - y[i]!, w = p * (1 - p);
-      ga += r * s;
-      gb += r;
-      haa += w * s * s;
-      hab += w * s;
-      hbb += w;
-    }
-    const det = haa * hbb - hab * hab;
-    const da = (hbb * ga - hab * gb) / det, db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
-  }
-  return { a, b };
+  const n = scores.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += scores[i]!;
+  mean /= n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (scores[i]! - mean) ** 2;
+  const sd = Math.sqrt(sq / n) || 1;
+  const X = Array.from({ length: n }, (_, i) => Float64Array.of((scores[i]! - mean) / sd));
+  const m = fitLogistic(X, Uint8Array.from({ length: n }, (_, i) => y[i]!), { l2: 1e-6, maxIter: 200 });
+  const a = m.weights[0]! / sd;
+  return { a, b: m.bias - a * mean };
 }

@@ -62,3 +62,17 @@ describe('mlp', () => {
     expect(auroc(X.map((x) => mlpScore(mlp, x)), y)).toBeGreaterThan(0.95);
   });
 });
+
+describe('Platt scaling', () => {
+  it('stays finite on widely spread, well separated scores and keeps their order', async () => {
+    const { fitPlatt } = await import('../../training/fit-detector.ts');
+    const scores = [-15, -12, -3, -1, 0.5, 1, 2, 3, 8, 20, 25];
+    const y = [0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1];
+    const { a, b } = fitPlatt(scores, y);
+    expect(Number.isFinite(a) && Number.isFinite(b)).toBe(true);
+    expect(a).toBeGreaterThan(0);
+    const p = (s: number) => 1 / (1 + Math.exp(-(a * s + b)));
+    expect(p(10)).toBeGreaterThan(0.9);
+    expect(p(-10)).toBeLessThan(0.1);
+  });
+});

@@ -46,9 +46,15 @@ describe('hostile uploads against the service process', () => {
     }
   });
 
-  it('a PDF whose form XObjects each draw the next ten times (10^6 text draws): 422 extraction_timeout', async () => {
+  it('a PDF whose form XObjects each draw the next ten times (10^6 text draws): stopped by a limit, never parsed to the end', async () => {
     const { answer, health } = await attack(svc, makeXObjectBombPdf(6, 10), 'forms.pdf');
-    expect(answer).toMatchObject({ status: 422, code: 'extraction_timeout' });
+    // Which limit trips first (the text drawn, the memory cap, the deadline) depends on how busy
+    // the machine is; each one stops the child with a refusal.
+    expect([
+      { status: 422, code: 'extraction_timeout' },
+      { status: 413, code: 'extraction_too_large' },
+      { status: 413, code: 'text_too_long' },
+    ]).toContainEqual({ status: answer.status, code: answer.code });
     expectResponsive(health);
   });
 
