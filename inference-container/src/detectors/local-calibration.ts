@@ -48,35 +48,31 @@ function squaredDistances(z: Float64Array, points: ArrayLike<number>): Float64Ar
   return out;
 }
 
-/** Mean distance from `z` to its `k` nearest points among human and machine references. */
-export function nearestDistance(z: Float64Array, human: ArrayLike<number>, machine: ArrayLike<number>, k: number): number {
-  const all = new Float64Array(human.length / z.length + machine.length / z.length);
-  all.set(squaredDistances(z, human), 0);
-  all.set(squaredDistances(z, machine), human.length / z.length);
+/** Mean of the `k` smallest distances, given squared distances to two sets of points. */
+function nearestOf(a: Float64Array, b: Float64Array, k: number): number {
+  const all = new Float64Array(a.length + b.length);
+  all.set(a, 0);
+  all.set(b, a.length);
   all.sort();
   let d = 0;
   for (let i = 0; i < k; i++) d += Math.sqrt(all[i]!);
   return d / k;
 }
 
+/** Mean distance from `z` to its `k` nearest points among human and machine references. */
+export function nearestDistance(z: Float64Array, human: ArrayLike<number>, machine: ArrayLike<number>, k: number): number {
+  return nearestOf(squaredDistances(z, human), squaredDistances(z, machine), k);
+}
+
 /** `raw` holds the calibration's statistics in `cal.stats` order. */
 export function localThresholds(cal: LocalCalibration, raw: ArrayLike<number>): LocalThresholds {
   const z = standardizedPoint(cal, raw);
-  const dim = z.length, n = cal.scores.length, m = Math.min(cal.neighbours, n);
-  const dist = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    const off = i * dim;
-    for (let j = 0; j < dim; j++) {
-      const d = z[j]! - cal.points[off + j]!;
-      s += d * d;
-    }
-    dist[i] = s;
-  }
+  const n = cal.scores.length, m = Math.min(cal.neighbours, n);
+  const dist = squaredDistances(z, cal.points);
   // A typed array sorts natively, far faster than sorting indexes with a comparator.
   const sorted = Float64Array.from(dist).sort();
   const radius = sorted[m - 1]!;
-  const distance = nearestDistance(z, cal.points, cal.machine_points, cal.k_distance);
+  const distance = nearestOf(dist, squaredDistances(z, cal.machine_points), cal.k_distance);
   const near: number[] = [];
   for (let i = 0; i < n && near.length < m; i++) if (dist[i]! <= radius) near.push(cal.scores[i]!);
   const scores = Float64Array.from(near).sort();
