@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ApiError } from './api-error.ts';
 
 // JSON is UTF-8 (RFC 8259), so the only parameter worth accepting is a charset that says so.
@@ -42,4 +43,13 @@ export function parseJsonBytes(bytes: ArrayBuffer | Uint8Array): unknown {
 export function readJsonBody(bytes: ArrayBuffer | Uint8Array, contentType: string | null | undefined): unknown {
   requireJsonContentType(contentType);
   return parseJsonBytes(bytes);
+}
+
+/** The body checked against its schema; invalid_request names the first failing field, details list them all. */
+export function validateBody<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0]!;
+  throw new ApiError('invalid_request', `${first.path || 'body'}: ${first.message}`, { details: issues });
 }

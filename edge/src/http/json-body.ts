@@ -1,7 +1,6 @@
-import { parseJsonBytes, requireJsonContentType } from '@detector/contract';
+import { parseJsonBytes, requireJsonContentType, validateBody } from '@detector/contract';
 import type { MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
-import { ApiError } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 
 /**
@@ -15,14 +14,8 @@ export function jsonBody<S extends z.ZodType>(
 ): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
   return async (c, next) => {
     requireJsonContentType(c.req.header('content-type'));
-    const raw = parseJsonBytes(await c.req.arrayBuffer());
-    const result = schema.safeParse(raw);
-    if (!result.success) {
-      const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-      const first = issues[0]!;
-      throw new ApiError('invalid_request', `${first.path || 'body'}: ${first.message}`, { details: issues });
-    }
-    c.req.addValidatedData('json', result.data as object);
+    const data = validateBody(schema, parseJsonBytes(await c.req.arrayBuffer()));
+    c.req.addValidatedData('json', data as object);
     await next();
   };
 }
