@@ -72,7 +72,7 @@ describe('history views and comments for operators', () => {
     expect(columns).not.toContain('key_hash');
   });
 
-  it('lets only the service role read the views, which run with the caller's rights (security_invoker)', async () => {
+  it("lets only the service role read the views, which run with the caller's rights (security_invoker)", async () => {
     for (const view of ['prediction_daily', 'prediction_abstentions', 'abstention_reasons_daily', 'usage_by_key']) {
       const options = db.psql(`select array_to_string(reloptions, ',') from pg_class where relname = '${view}'`).trim();
       expect(options, view).toBe('security_invoker=true');
