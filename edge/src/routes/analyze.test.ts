@@ -37,6 +37,14 @@ describe('POST /analyze through the detection path', () => {
     expect(rows[0]).toMatchObject({ detector: 'peer', detector_version: '1.0.0', label: answer.label });
   });
 
+  it('takes the key as the user name of Basic auth, as a client with a ~/.netrc entry sends it', async () => {
+    const basic = (user: string) => ({ authorization: `Basic ${btoa(`${user}:`)}`, 'content-type': 'application/json' });
+    const ok = await gw.app.request('/analyze', { method: 'POST', headers: basic(gw.keys.pro), body: JSON.stringify({ text: TEXT }) });
+    expect(ok.status).toBe(200);
+    const wrong = await gw.app.request('/analyze', { method: 'POST', headers: basic('dk_live_zzzzzzzzzz_abcdefghijklmnopqrstuvwxyzABCDEF'), body: JSON.stringify({ text: TEXT }) });
+    expect(wrong.status).toBe(401);
+  });
+
   it('refuses what the original never sent', async () => {
     const res = await analyze({ text: TEXT, temperature: 0.7 });
     expect(res.status).toBe(400);
