@@ -182,7 +182,8 @@ try {
       PGRST_SERVER_PORT: String(postgrestPort),
       PGRST_LOG_LEVEL: 'warn',
     });
-    await waitForUrl(`http://127.0.0.1:${postgrestPort}/`, 30_000, 'postgrest');
+    // Its schema cache is read through PGlite one statement at a time: seconds, more on a busy machine.
+    await waitForUrl(`http://127.0.0.1:${postgrestPort}/`, 180_000, 'postgrest');
     proxy = await startRestPrefixProxy(supabasePort, postgrestPort);
   }
 
