@@ -136,9 +136,9 @@ let database: EmbeddedDatabase | null = null;
 let proxy: http.Server | null = null;
 let stopping = false;
 
-function start(name: string, command: string, args: string[], env: Record<string, string>, stdio: 'inherit' | 'ignore' = 'inherit'): ChildProcess {
+function start(name: string, command: string, args: string[], env: Record<string, string>): ChildProcess {
   // Own process group, so stopping wrangler also stops its workerd.
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', stdio, 'inherit'], detached: true });
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   child.on('exit', (code) => {
     if (stopping) return;
     console.error(`${name} exited (${code ?? 'signal'}); stopping the rest`);
