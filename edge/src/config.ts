@@ -66,7 +66,7 @@ const staticKeys = z
 /**
  * Every Worker var and secret, with its default. Parsed once per isolate so that a bad
  * deployment answers its first request with a clear configuration error instead of limping on.
- * With no Upstash or Supabase settings the gateway runs on in-memory stores (`pnpm start`).
+ * With no Upstash or Supabase settings the gateway runs on in-memory stores.
  */
 export const configSchema = z
   .object({
