@@ -1,10 +1,11 @@
-import { analyzeRequestSchema, textProblem, type AnalyzeResponse } from '@detector/contract';
+import { analyzeRequestSchema, serviceAnalyzeResponseSchema, textProblem, type ServiceAnalyzeResponse } from '@detector/contract';
 import { Hono } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey } from '../cache/response-cache.ts';
 import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
+import { backendAnswer } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import { jsonBody } from '../http/json-body.ts';
@@ -37,8 +38,9 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
         },
         req.text,
       );
-      const hit = await s.cache.get<AnalyzeResponse>(ck);
-      let answer: AnalyzeResponse;
+      // An entry written in an older shape is a miss, not an answer that breaks the contract.
+      const hit = serviceAnalyzeResponseSchema.safeParse(await s.cache.get(ck)).data;
+      let answer: ServiceAnalyzeResponse;
       let cached = false;
       if (hit) {
         answer = hit;
@@ -51,7 +53,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
           body: JSON.stringify(req),
         });
         if (!res.ok) return res;
-        answer = (await res.json()) as AnalyzeResponse;
+        answer = await backendAnswer(res, serviceAnalyzeResponseSchema, '/analyze', s.log);
         defer(c, s.cache.set(ck, answer));
       }
       c.header('X-Cache', cached ? 'HIT' : 'MISS');
@@ -71,9 +73,9 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
                 route: '/analyze',
                 text_sha256: await sha256Hex(req.text),
                 text_length: req.text.length,
-                detector,
-                detector_version: 'analyze',
-                label: answer.is_fake ? 'ai' : 'human',
+                detector: answer.detector.name,
+                detector_version: answer.detector.version,
+                label: answer.label,
                 probability: answer.probability,
                 latency_ms: Math.round(performance.now() - c.get('startedAt')),
                 cached,

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceAnalyzeResponseSchema } from '@detector/contract';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
 import { DetectorRegistry } from '../detectors/registry.ts';
 import type { InferenceService } from '../service.ts';
@@ -159,10 +160,12 @@ describe('POST /analyze', () => {
     const res = await post('/analyze', { text: ESSAY, model_name: 'tinylm-en-v1' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(Object.keys(body).sort()).toEqual(['is_fake', 'prediction', 'probability']);
+    expect(serviceAnalyzeResponseSchema.strict().parse(body)).toEqual(body);
     const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
     expect(body.is_fake).toBe(result.label === 'ai');
-    expect(body.prediction).toBe(body.is_fake ? 'AI-generated' : 'Human-written');
+    expect(body.label).toBe(result.label);
+    expect(body.prediction).toBe(body.is_fake ? 1 : 0);
+    expect(body.detector).toEqual({ name: result.detector.name, version: result.detector.version });
     expect(body.probability).toBeCloseTo(result.probability, 9);
   });
 

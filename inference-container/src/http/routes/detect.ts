@@ -1,4 +1,4 @@
-import { analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
+import { analyzeRequestSchema, detectRequestSchema, type DetectItem, type ServiceAnalyzeResponse } from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../detectors/detect.ts';
 import { ApiError } from '../../errors.ts';
@@ -49,7 +49,16 @@ export const detectRoutes = new Hono<AppEnv>()
     const normalized = normalizeForDetection(prepareText(body.text, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: 1 }));
     const [r] = await detectTexts(s, model, detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
     const isFake = r!.label === 'ai';
-    const answer: AnalyzeResponse = { prediction: isFake ? 'AI-generated' : 'Human-written', probability: r!.probability, is_fake: isFake };
+    // An abstention keeps prediction 0 for the original's clients but says so in label and confidence.
+    const answer: ServiceAnalyzeResponse = {
+      prediction: isFake ? 1 : 0,
+      probability: r!.probability,
+      is_fake: isFake,
+      label: r!.label,
+      warnings: r!.warnings,
+      detector: { name: r!.detector.name, version: r!.detector.version },
+      confidence: r!.label === 'uncertain' ? 0 : Math.abs(r!.probability - 0.5) * 2,
+    };
     return c.json(answer);
   })
   .get('/v1/detectors', (c) => {
