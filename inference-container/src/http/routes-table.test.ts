@@ -27,8 +27,8 @@ describe('the service route table', () => {
   });
 
   it('answers a known path with the wrong method 405 and an Allow header', async () => {
-    const res = await app.request('/v1/extract', { headers: { authorization: 'Bearer 0123456789abcdef0123456789abcdef-route-table' } });
+    const res = await app.request('/metrics', { method: 'POST', headers: { authorization: 'Bearer 0123456789abcdef0123456789abcdef-route-table' } });
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('allow')).toBe('GET');
   });
 });
