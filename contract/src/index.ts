@@ -7,3 +7,4 @@ export * from './routes.ts';
 export * from './openapi.ts';
 export * from './api-error.ts';
 export * from './body.ts';
+export * from './client.ts';
