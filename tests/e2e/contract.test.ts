@@ -16,7 +16,7 @@ interface Case {
   path: string;
   method: string;
   headers?: Record<string, string>;
-  body?: string | Uint8Array | FormData;
+  body?: string | Uint8Array<ArrayBuffer> | FormData;
   query?: string;
 }
 interface Observation {
@@ -65,8 +65,8 @@ function wrongValue(schema: Json): unknown {
 }
 
 /** Invalid variants of a valid JSON body, one per way its request schema can be broken. */
-function invalidJsonBodies(schema: Json, valid: Json): Array<[string, string | Uint8Array, string?]> {
-  const out: Array<[string, string | Uint8Array, string?]> = [
+function invalidJsonBodies(schema: Json, valid: Json): Array<[string, string | Uint8Array<ArrayBuffer>, string?]> {
+  const out: Array<[string, string | Uint8Array<ArrayBuffer>, string?]> = [
     ['not JSON', '{"text": '],
     ['a JSON array', '[]'],
     ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])],
@@ -101,7 +101,7 @@ function invalidQueries(params: Json[]): string[] {
   return out;
 }
 
-const form = (parts: Record<string, [Uint8Array | string, string] | string>) => {
+const form = (parts: Record<string, [Uint8Array<ArrayBuffer> | string, string] | string>) => {
   const f = new FormData();
   for (const [k, v] of Object.entries(parts)) {
     if (typeof v === 'string') f.append(k, v);
