@@ -183,7 +183,8 @@ export const modelListSchema = z.object({
       name: z.string(),
       default: z.boolean(),
       hidden_size: z.number().int(),
-      layers: z.array(z.number().int()),
+      /** How many hidden-state layers the model exposes. */
+      layers: z.number().int(),
       max_tokens: z.number().int(),
       vocab_size: z.number().int(),
       sha256: z.string(),

@@ -137,6 +137,8 @@ describe('routing failures', () => {
       });
       expect(res.status).toBe(503);
       expect((await res.json<any>()).error.code).toBe('queue_full');
+      // Still the gateway's answer: its request id is on it.
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await peer.close();
     }

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
 import { ApiError } from '../errors.ts';
-import { backendAnswer } from '../http/backend-answer.ts';
+import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { PredictionRow } from '../log/predictions.ts';
@@ -52,7 +52,7 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     body,
   });
   // The backend's own errors (unknown detector, text too long...) pass through unchanged.
-  if (!res.ok) return res;
+  if (!res.ok) return passThrough(c, res);
   const payload = await backendAnswer(res, serviceDetectResponseSchema, '/v1/detect', s.log);
   if (single && 'result' in payload) return [{ result: payload.result, cached: false }];
   if (!single && 'results' in payload) {

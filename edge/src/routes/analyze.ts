@@ -5,7 +5,7 @@ import { cacheKey } from '../cache/response-cache.ts';
 import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
-import { backendAnswer } from '../http/backend-answer.ts';
+import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import { jsonBody } from '../http/json-body.ts';
@@ -52,7 +52,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
           headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
           body: JSON.stringify(req),
         });
-        if (!res.ok) return res;
+        if (!res.ok) return passThrough(c, res);
         answer = await backendAnswer(res, serviceAnalyzeResponseSchema, '/analyze', s.log);
         defer(c, s.cache.set(ck, answer));
       }
