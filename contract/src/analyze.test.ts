@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeRequestSchema, analyzeRequestWarnings, analyzeResponseSchema, originalAlias, ORIGINAL_DEFAULTS, toAnalyzeResponse } from './analyze.ts';
-import type { DetectResult } from './detect.ts';
+import { analyzeRequestSchema, analyzeRequestWarnings, originalAlias, ORIGINAL_DEFAULTS, toAnalyzeResponse } from './analyze.ts';
+import { serviceAnalyzeResponseSchema as analyzeResponseSchema } from './responses.ts';
+import type { DetectResult } from './responses.ts';
 
 const result = (label: DetectResult['label'], probability: number, warnings: DetectResult['warnings'] = []): DetectResult => ({
   label,

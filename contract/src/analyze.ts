@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { labelSchema, type DetectResult, type DetectWarning } from './detect.ts';
+import type { DetectResult, DetectWarning, ServiceAnalyzeResponse } from './responses.ts';
 
 /**
  * POST /analyze, the original design's request. Its client fills in `model_name`, `layer` and
@@ -75,31 +75,8 @@ export function analyzeRequestWarnings(req: AnalyzeRequest, alias: OriginalAlias
   return out;
 }
 
-/**
- * POST /analyze's answer: the original's three fields first, then what the original lacked.
- * `prediction` is 1 (machine) or 0 (human) and `is_fake` is `prediction === 1`, as the original
- * had them. An abstention (`label: "uncertain"`) answers `prediction: 0`, `is_fake: false` and
- * `confidence: 0`: an original client acts on `prediction == 1` (it flags the text), and flagging a
- * text the service could not judge would be an accusation at a false-positive rate nobody measured.
- * The abstention itself is in `label`, `confidence` and `warnings`; it is never a human verdict.
- */
-export const analyzeResponseSchema = z.object({
-  prediction: z.union([z.literal(0), z.literal(1)]),
-  /** Probability that a model wrote the text (the head's calibrated output). */
-  probability: z.number().min(0).max(1),
-  is_fake: z.boolean(),
-  /** `ai`, `human`, or `uncertain` when the service abstained (the reason is in `warnings`). */
-  label: labelSchema,
-  /** Probability of the reported verdict: `probability` for ai, 1 - `probability` for human, 0 when uncertain. */
-  confidence: z.number().min(0).max(1),
-  detector: z.object({ name: z.string(), version: z.string(), model: z.string() }),
-  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
-  cached: z.boolean().optional(),
-});
-export type AnalyzeResponse = z.infer<typeof analyzeResponseSchema>;
-
 /** The original shape of a balanced-profile detection result. */
-export function toAnalyzeResponse(r: DetectResult, extraWarnings: DetectWarning[] = []): AnalyzeResponse {
+export function toAnalyzeResponse(r: DetectResult, extraWarnings: DetectWarning[] = []): ServiceAnalyzeResponse {
   const isFake = r.label === 'ai';
   const confidence = r.label === 'ai' ? r.probability : r.label === 'human' ? 1 - r.probability : 0;
   return {

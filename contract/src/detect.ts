@@ -28,40 +28,4 @@ export type DetectRequest = z.infer<typeof detectRequestSchema>;
 export const labelSchema = z.enum(['ai', 'human', 'uncertain']);
 export type Label = z.infer<typeof labelSchema>;
 
-export interface DetectWarning {
-  code: 'too_short' | 'unsupported_language' | 'normalized_evasion' | 'long_text_windows' | string;
-  message: string;
-}
-
-export interface ScoredSpan {
-  char_start: number;
-  char_end: number;
-  score: number;
-  probability: number;
-}
-
-export interface DetectResult {
-  label: Label;
-  /** Probability that a model wrote the text (the head's calibrated output). */
-  probability: number;
-  /** Raw decision score; compared with `threshold`. */
-  score: number;
-  profile: Profile;
-  threshold: number;
-  /** False-positive rate on held-out human text at this threshold. */
-  fpr: number;
-  detector: { name: string; version: string; model: string };
-  tokens: number;
-  windows: Array<ScoredSpan & { token_start: number; token_end: number }>;
-  sentences?: ScoredSpan[];
-  warnings: DetectWarning[];
-  /** The text as scored when normalisation changed it (evasion characters removed). */
-  normalized_text?: string;
-}
-
-export type DetectItem = ({ index: number } & DetectResult) | { index: number; error: { code: string; message: string } };
-
-/** Single text: `{result}`. Batch: `{results}` with per-item errors. */
-export type DetectResponse = { result: DetectResult } | { results: DetectItem[] };
-
-// POST /analyze (the original design's shape) lives in analyze.ts.
+// Response shapes live in responses.ts; POST /analyze (the original design's shape) in analyze.ts.

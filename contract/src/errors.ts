@@ -36,6 +36,8 @@ export const ERROR_STATUS = {
   queue_full: 503,
   not_ready: 503,
   backend_unavailable: 503,
+  /** The backend answered in a shape the contract does not allow; nothing was cached. */
+  bad_backend_response: 502,
   timeout: 504,
   misconfigured: 500,
   internal: 500,

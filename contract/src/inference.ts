@@ -28,33 +28,36 @@ export const featuresRequestSchema = z.strictObject({
 });
 export type FeaturesRequest = z.infer<typeof featuresRequestSchema>;
 
-export interface WindowSpan {
+export const windowSpanSchema = z.object({
   /** Token offsets into the text's tokens (no BOS), end exclusive. */
-  token_start: number;
-  token_end: number;
+  token_start: z.number().int(),
+  token_end: z.number().int(),
   /** UTF-16 offsets into the text as scored, end exclusive. */
-  char_start: number;
-  char_end: number;
-}
+  char_start: z.number().int(),
+  char_end: z.number().int(),
+});
+export type WindowSpan = z.infer<typeof windowSpanSchema>;
 
-export interface LogprobStats {
+export const logprobStatsSchema = z.object({
   /** Number of tokens that were scored (every token of the text). */
-  scored_tokens: number;
-  mean_logprob: number;
-  perplexity: number;
+  scored_tokens: z.number().int(),
+  mean_logprob: z.number(),
+  perplexity: z.number(),
   /** Mean entropy of the predicting distributions, in nats. */
-  mean_entropy: number;
+  mean_entropy: z.number(),
   /** Fast-DetectGPT analytic criterion: sum(lp - E[lp]) / sqrt(sum Var[lp]). */
-  fast_detectgpt: number;
-  std_logprob: number;
+  fast_detectgpt: z.number(),
+  std_logprob: z.number(),
   /** Mean log-rank proxy: mean of (lp - E[lp]) / sd per token. */
-  mean_normalized_logprob: number;
-}
+  mean_normalized_logprob: z.number(),
+});
+export type LogprobStats = z.infer<typeof logprobStatsSchema>;
 
-export interface TokenScore {
-  token: string;
-  char_start: number;
-  char_end: number;
-  logprob: number;
-  entropy: number;
-}
+export const tokenScoreSchema = z.object({
+  token: z.string(),
+  char_start: z.number().int(),
+  char_end: z.number().int(),
+  logprob: z.number(),
+  entropy: z.number(),
+});
+export type TokenScore = z.infer<typeof tokenScoreSchema>;

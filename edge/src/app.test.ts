@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeResponseSchema, gatewayRoutes } from '@detector/contract';
+import { createApp } from './app.ts';
 import { closedPortUrl, contractPeer, OWNER, testGateway, type Peer, type TestGateway } from './test-support.ts';
 
 const TEXT = 'The committee met on Tuesday to review the budget for the coming year and agreed to postpone the vote.';
@@ -135,9 +137,66 @@ describe('routing failures', () => {
       });
       expect(res.status).toBe(503);
       expect((await res.json<any>()).error.code).toBe('queue_full');
+      // Still the gateway's answer: its request id is on it.
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     } finally {
       await peer.close();
     }
+  });
+});
+
+describe('backend answers outside the contract', () => {
+  const call = (gw: TestGateway, path: string, body: unknown) =>
+    gw.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` }, body: JSON.stringify(body) });
+
+  it.each([
+    ['/v1/detect', { text: TEXT }],
+    ['/v1/detect', { texts: [TEXT, `${TEXT} again`] }],
+    ['/analyze', { text: TEXT }],
+  ])('%s %j: 502 bad_backend_response, and nothing is cached', async (path, body) => {
+    const peer = await contractPeer({ malformed: true });
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_RETRIES: '0' });
+      for (let i = 0; i < 2; i++) {
+        const res = await call(gw, path, body);
+        expect(res.status).toBe(502);
+        expect((await res.json<any>()).error.code).toBe('bad_backend_response');
+        await gw.settle();
+      }
+      // Both calls reached the backend (/analyze runs /v1/detect's path): the first answer was never cached.
+      expect(peer.requests.filter((r) => r.path === '/v1/detect')).toHaveLength(2);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('a well-formed /analyze answer passes, is cached, and is logged with the label and detector that ran', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url });
+      const first = await call(gw, '/analyze', { text: TEXT });
+      expect(first.status).toBe(200);
+      const body = await first.json<any>();
+      expect(analyzeResponseSchema.strict().parse(body)).toEqual(body);
+      await gw.settle();
+      const again = await call(gw, '/analyze', { text: TEXT });
+      expect(again.headers.get('x-cache')).toBe('HIT');
+      expect(peer.requests.filter((r) => r.path === '/v1/detect')).toHaveLength(1);
+      const history = await (await gw.app.request('/v1/predictions', { headers: { authorization: `Bearer ${gw.keys.pro}` } })).json<any>();
+      expect(history.data[0]).toMatchObject({ route: '/analyze', detector: 'peer', detector_version: '1.0.0', label: body.label });
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('the route table', () => {
+  it('lists exactly the routes the gateway serves', () => {
+    const gw = createApp(async () => {
+      throw new Error('never called: routes are listed, not requested');
+    });
+    const served = new Set(gw.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`));
+    expect(served).toEqual(new Set(gatewayRoutes.map((r) => `${r.method} ${r.path}`)));
   });
 });
 

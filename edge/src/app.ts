@@ -1,3 +1,4 @@
+import { allowedMethods, gatewayRoutes } from '@detector/contract';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -14,19 +15,7 @@ import { extractRoutes } from './routes/extract.ts';
 import { opsRoutes } from './routes/ops.ts';
 import type { Services } from './services.ts';
 
-const ROUTES: Record<string, string[]> = {
-  '/v1/detect': ['POST'],
-  '/analyze': ['POST'],
-  '/v1/extract': ['POST'],
-  '/v1/demo/detect': ['POST'],
-  '/v1/demo/extract': ['POST'],
-  '/v1/predictions': ['GET'],
-  '/v1/usage': ['GET'],
-  '/health': ['GET'],
-  '/ready': ['GET'],
-  '/openapi.json': ['GET'],
-  '/docs': ['GET'],
-};
+const ROUTES = allowedMethods(gatewayRoutes);
 
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 

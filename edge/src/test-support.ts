@@ -15,7 +15,7 @@ export interface Peer {
  * A local HTTP peer speaking the inference service's contract for /ready and /v1/detect, so the
  * gateway's own logic can be tested in-process. The real service is exercised end to end in tests/.
  */
-export async function contractPeer(opts: { status?: number; token?: string } = {}): Promise<Peer> {
+export async function contractPeer(opts: { status?: number; token?: string; malformed?: boolean } = {}): Promise<Peer> {
   const requests: Peer['requests'] = [];
   const result = (text: string) => ({
     label: text.length % 2 ? 'ai' : 'human',
@@ -43,8 +43,17 @@ export async function contractPeer(opts: { status?: number; token?: string } = {
     if (opts.status) return send(opts.status, { error: { code: 'queue_full', message: 'busy' } });
     if (req.url === '/v1/detect') {
       const b = JSON.parse(body) as { text?: string; texts?: string[] };
+      // A release that drifted from the contract: a label no client knows, a probability out of range.
+      if (opts.malformed) return send(200, b.text !== undefined ? { result: { ...result(b.text), label: 'maybe' } } : { results: b.texts!.map((t, index) => ({ index, ...result(t), probability: 2 })) });
       if (b.text !== undefined) return send(200, { result: result(b.text) });
       return send(200, { results: b.texts!.map((t, index) => ({ index, ...result(t) })) });
+    }
+    if (req.url === '/analyze') {
+      const r = result((JSON.parse(body) as { text: string }).text);
+      // malformed: the shape this answer had before `prediction` became an int.
+      if (opts.malformed) return send(200, { prediction: 'Human-written', probability: r.probability, is_fake: false });
+      const ai = r.label === 'ai';
+      return send(200, { prediction: ai ? 1 : 0, probability: r.probability, is_fake: ai, label: r.label, warnings: [], detector: { name: 'peer', version: '1.0.0' }, confidence: Math.abs(r.probability - 0.5) * 2 });
     }
     return send(404, { error: { code: 'not_found', message: 'no route' } });
   });

@@ -1,8 +1,9 @@
-import { textProblem, type DetectItem, type DetectRequest, type DetectResult } from '@detector/contract';
+import { serviceDetectResponseSchema, textProblem, type DetectRequest, type DetectResult } from '@detector/contract';
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
 import { ApiError } from '../errors.ts';
+import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { PredictionRow } from '../log/predictions.ts';
@@ -51,21 +52,22 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     body,
   });
   // The backend's own errors (unknown detector, text too long...) pass through unchanged.
-  if (!res.ok) return res;
-  const payload = (await res.json()) as { result?: DetectResult; results?: DetectItem[] };
-  if (single && payload.result) return [{ result: payload.result, cached: false }];
-  if (!single && Array.isArray(payload.results)) {
-    const out: ItemOutcome[] = texts.map(() => ({ error: { code: 'internal', message: 'missing from the backend answer' } }));
+  if (!res.ok) return passThrough(c, res);
+  const payload = await backendAnswer(res, serviceDetectResponseSchema, '/v1/detect', s.log);
+  if (single && 'result' in payload) return [{ result: payload.result, cached: false }];
+  if (!single && 'results' in payload) {
+    const out: Array<ItemOutcome | undefined> = new Array(texts.length);
     for (const item of payload.results) {
+      if (item.index >= texts.length || out[item.index] !== undefined) break;
       if ('error' in item) out[item.index] = { error: item.error };
       else {
         const { index, ...result } = item;
         out[index] = { result, cached: false };
       }
     }
-    return out;
+    if (out.every((o) => o !== undefined) && payload.results.length === texts.length) return out as ItemOutcome[];
   }
-  throw new ApiError('backend_unavailable', 'the inference service answered in an unexpected shape', { retryAfter: 1 });
+  throw new ApiError('bad_backend_response', 'the inference service answered in a shape the contract does not allow');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { historyQuerySchema, usageQuerySchema } from '@detector/contract';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { zValidator } from '@hono/zod-validator';
@@ -6,14 +7,6 @@ import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import type { AppEnv } from '../http/env.ts';
 import { keyRateLimit } from '../http/rate-limit.ts';
-
-const historyQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  // Any text: whether it is a cursor this gateway issued is the signature's call (invalid_cursor).
-  cursor: z.string().optional(),
-});
-
-const usageQuery = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(30) });
 
 const query = <S extends z.ZodType>(schema: S) =>
   zValidator('query', schema, (result) => {
@@ -24,7 +17,7 @@ const query = <S extends z.ZodType>(schema: S) =>
 
 /** The caller's own history and usage; reads do not count against the daily quota. */
 export const accountRoutes = new Hono<AppEnv>()
-  .get('/v1/predictions', requireKey('history'), keyRateLimit({ quota: false }), query(historyQuery), async (c) => {
+  .get('/v1/predictions', requireKey('history'), keyRateLimit({ quota: false }), query(historyQuerySchema), async (c) => {
     const s = c.get('services');
     const { limit, cursor } = c.req.valid('query');
     const before = cursor === undefined ? undefined : await s.cursors.decode(cursor);
@@ -36,7 +29,7 @@ export const accountRoutes = new Hono<AppEnv>()
     });
     return c.json({ data: page.data, next_cursor: page.next ? await s.cursors.encode(page.next) : null });
   })
-  .get('/v1/usage', requireKey('history'), keyRateLimit({ quota: false }), query(usageQuery), async (c) => {
+  .get('/v1/usage', requireKey('history'), keyRateLimit({ quota: false }), query(usageQuerySchema), async (c) => {
     const s = c.get('services');
     const key = c.get('apiKey')!;
     const { days } = c.req.valid('query');

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
+import { passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import { keyRateLimit } from '../http/rate-limit.ts';
@@ -20,7 +21,7 @@ export async function forwardExtract(c: Context<AppEnv>): Promise<Response> {
     headers: { 'content-type': type, 'x-request-id': c.get('requestId') },
     body,
   });
-  return new Response(res.body, { status: res.status, headers: { 'content-type': res.headers.get('content-type') ?? 'application/json' } });
+  return passThrough(c, res);
 }
 
 export const extractRoutes = new Hono<AppEnv>().post('/v1/extract', limitBody((c) => c.MAX_EXTRACT_BYTES), requireKey('extract'), keyRateLimit({ quota: true }), async (c) => {

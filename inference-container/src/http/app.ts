@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { allowedMethods, openApiDocument, serviceRoutes } from '@detector/contract';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ApiError } from '../errors.ts';
@@ -12,7 +13,7 @@ import { opsRoutes } from './routes/ops.ts';
 export type AppEnv = { Variables: { service: InferenceService } };
 
 // Liveness and readiness stay open: platform probes carry no credential, and they reveal nothing.
-const OPEN_PATHS = new Set(['/health', '/ready']);
+const OPEN_PATHS = new Set(['/health', '/ready', '/openapi.json']);
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /** With INFERENCE_TOKEN set, every other route requires `Authorization: Bearer <token>`. */
@@ -29,6 +30,22 @@ export function requireToken(token: string | undefined): MiddlewareHandler {
     }
     await next();
   };
+}
+
+let doc: Record<string, unknown> | null = null;
+
+/** The service's OpenAPI document, generated from the contract's route table and schemas. */
+export function serviceDocument(): Record<string, unknown> {
+  return openApiDocument(
+    {
+      title: 'Inference service',
+      version: '1.0.0',
+      description:
+        'The model service behind the gateway. Errors are always `{error: {code, message}}`. With INFERENCE_TOKEN set, every route but /health, /ready and /openapi.json requires `Authorization: Bearer <INFERENCE_TOKEN>`.',
+      securitySchemes: { token: { type: 'http', scheme: 'bearer', description: 'INFERENCE_TOKEN' } },
+    },
+    serviceRoutes,
+  );
 }
 
 export function createApp(service: InferenceService): Hono<AppEnv> {
@@ -61,7 +78,17 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
   app.route('/', featureRoutes);
   app.route('/', detectRoutes);
 
-  app.notFound((c) => c.json(new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404));
+  app.get('/openapi.json', (c) => c.json((doc ??= serviceDocument())));
+
+  const allowed = allowedMethods(serviceRoutes);
+  app.notFound((c) => {
+    const methods = allowed[c.req.path];
+    if (methods && !methods.includes(c.req.method)) {
+      c.header('Allow', methods.join(', '));
+      return c.json(new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`).toBody(), 405);
+    }
+    return c.json(new ApiError('not_found', `no route for ${c.req.method} ${c.req.path}`).toBody(), 404);
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) {
       if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));

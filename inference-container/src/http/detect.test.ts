@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serviceAnalyzeResponseSchema } from '@detector/contract';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
 import { DetectorRegistry } from '../detectors/registry.ts';
 import type { InferenceService } from '../service.ts';
@@ -160,6 +161,7 @@ describe('POST /analyze', () => {
     expect(res.status).toBe(200);
     const body = await res.json();
     expect(Object.keys(body).sort()).toEqual(['confidence', 'detector', 'is_fake', 'label', 'prediction', 'probability', 'warnings']);
+    expect(serviceAnalyzeResponseSchema.strict().parse(body)).toEqual(body);
     const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
     expect(body.label).toBe(result.label);
     expect(body.is_fake).toBe(result.label === 'ai');
