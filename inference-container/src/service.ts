@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { BatchQueue } from './batching/batch-queue.ts';
+import { currentWork, LOCAL_TENANT } from './batching/work.ts';
 import type { Config } from './config.ts';
 import { ApiError } from './errors.ts';
 import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './features/extract.ts';
@@ -47,7 +48,12 @@ export class InferenceService {
       const pack = await loadPack(path.join(dirs.packsDir, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS, executionProviders });
       const queue = new BatchQueue(
         (seqs, outputs) => runBatch(pack, seqs, outputs),
-        { maxBatchTokens: this.config.BATCH_MAX_TOKENS, maxWaitMs: this.config.BATCH_MAX_WAIT_MS, maxDepth: this.config.QUEUE_MAX_WINDOWS },
+        {
+          maxBatchTokens: this.config.BATCH_MAX_TOKENS,
+          maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
+          maxDepth: this.config.QUEUE_MAX_WINDOWS,
+          maxTenantTokens: this.config.QUEUE_TENANT_MAX_TOKENS,
+        },
         (s) => {
           this.metrics.batchSize.observe({ model: pack.name }, s.size);
           this.metrics.batchSeconds.observe({ model: pack.name, outputs: s.outputs }, s.seconds);
@@ -104,10 +110,10 @@ export class InferenceService {
     if (windows > this.config.QUEUE_MAX_WINDOWS) {
       throw new ApiError('batch_too_large', `this request needs ${windows} model windows; at most ${this.config.QUEUE_MAX_WINDOWS} fit in one request`);
     }
-    if (!model.queue.hasRoomFor(windows)) {
-      throw new ApiError('queue_full', 'the inference queue is full; retry shortly', { retryAfter: 1 });
-    }
-    return Promise.all(encoded.map((e) => extractFeatures(model.pack, model.queue, e, { ...opts, overlap })));
+    const work = currentWork.getStore() ?? { tenant: LOCAL_TENANT };
+    const tokens = encoded.reduce((n, e) => n + e.ids.length, 0);
+    model.queue.admit(windows, tokens, work);
+    return Promise.all(encoded.map((e) => extractFeatures(model.pack, model.queue, e, { ...opts, overlap }, work)));
   }
 
   async stop(): Promise<void> {

@@ -33,7 +33,7 @@ function answerOptions(req: DetectRequest): Record<string, unknown> {
 }
 
 /** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */
-async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]): Promise<ItemOutcome[] | Response> {
+async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[], tenant: string): Promise<ItemOutcome[] | Response> {
   const s = c.get('services');
   const hfModel = hfModelOf(req.detector);
   if (hfModel !== null) {
@@ -49,6 +49,7 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     path: '/v1/detect',
     headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
     body,
+    tenant: await inferenceTenant(tenant),
   });
   // The backend's own errors (unknown detector, text too long...) pass through unchanged.
   if (!res.ok) return res;
@@ -66,6 +67,14 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     return out;
   }
   throw new ApiError('backend_unavailable', 'the inference service answered in an unexpected shape', { retryAfter: 1 });
+}
+
+/**
+ * The inference service's fair-share unit: one per key owner (hashed, so the service never sees
+ * account ids), and all keyless demo traffic together as one, so demo load cannot crowd out keys.
+ */
+export async function inferenceTenant(tenant: string): Promise<string> {
+  return tenant.startsWith('demo:') ? 'demo' : `t-${(await sha256Hex(tenant)).slice(0, 32)}`;
 }
 
 /**
@@ -104,7 +113,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
 
   const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
   if (missing.length > 0) {
-    const computed = await compute(c, req, missing.map((i) => texts[i]!));
+    const computed = await compute(c, req, missing.map((i) => texts[i]!), who.tenant);
     if (computed instanceof Response) return computed;
     missing.forEach((i, j) => {
       const o = computed[j]!;

@@ -2,6 +2,7 @@ import { analyzeRequestSchema, textProblem, type AnalyzeResponse } from '@detect
 import { Hono } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey } from '../cache/response-cache.ts';
+import { inferenceTenant } from '../detect/run-detection.ts';
 import { ApiError } from '../errors.ts';
 import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
@@ -49,6 +50,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
           path: '/analyze',
           headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
           body: JSON.stringify(req),
+          tenant: await inferenceTenant(`owner:${key.ownerId}`),
         });
         if (!res.ok) return res;
         answer = (await res.json()) as AnalyzeResponse;
