@@ -61,6 +61,7 @@ const DEADLINE_MARGIN_MS = 50;
  */
 export class BatchQueue {
   private readonly tenants = new Map<string, Tenant>();
+  private readonly watched = new WeakMap<AbortSignal, Array<[string, Item]>>();
   private waitingCount = 0;
   private running = false;
   private runningTokens = 0;
@@ -154,8 +155,7 @@ export class BatchQueue {
       t.items.push(item);
       t.tokens += seq.length;
       this.waitingCount++;
-      // A caller that hangs up frees its place at once rather than when its turn comes.
-      item.signal?.addEventListener('abort', () => this.remove(tenantName, item, gone(item)), { once: true });
+      if (item.signal) this.watch(item.signal, tenantName, item);
       this.schedule();
     });
   }
@@ -171,6 +171,20 @@ export class BatchQueue {
       void this.loop();
     }
     await new Promise<void>((r) => this.idleWaiters.push(r));
+  }
+
+  /** A caller that hangs up frees its places at once rather than when their turn comes; one listener per request. */
+  private watch(signal: AbortSignal, tenant: string, item: Item): void {
+    let items = this.watched.get(signal);
+    if (!items) {
+      const list: Array<[string, Item]> = [];
+      this.watched.set(signal, list);
+      signal.addEventListener('abort', () => {
+        for (const [t, i] of list) this.remove(t, i, gone(i));
+      }, { once: true });
+      items = list;
+    }
+    items.push([tenant, item]);
   }
 
   private queuedTokens(): number {
