@@ -124,6 +124,31 @@ describe('routing failures', () => {
     }
   });
 
+  it('sends the caller’s tenant and its time budget; passes a backend’s 503 deadline_unmeetable through with its Retry-After and keeps that backend in use', async () => {
+    const peer = await contractPeer({ status: 503, code: 'deadline_unmeetable' });
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_RETRIES: '0', INFERENCE_TIMEOUT_MS: '9000', BREAKER_FAILURES: '1' });
+      for (let i = 0; i < 3; i++) {
+        const res = await gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+          body: JSON.stringify({ text: `${TEXT} ${i}` }),
+        });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('7');
+        expect((await res.json<any>()).error.code).toBe('deadline_unmeetable');
+      }
+      // A busy backend's circuit stays closed: every request reached it.
+      const detects = peer.requests.filter((r) => r.path === '/v1/detect');
+      expect(detects).toHaveLength(3);
+      expect(detects[0]!.budgetMs).toBe('9000');
+      expect(detects[0]!.tenant).toMatch(/^t-[0-9a-f]{32}$/);
+      expect(detects[0]!.tenant).not.toContain(OWNER);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('passes the backend’s own errors through unchanged', async () => {
     const peer = await contractPeer({ status: 503 });
     try {
