@@ -308,6 +308,37 @@ describe('daily quota in texts', () => {
   });
 });
 
+describe('per-minute limits in texts and tokens', () => {
+  it('charges a batch its texts and its characters / 4 in tokens, and a refused batch nothing', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, RATE_FREE_PER_MINUTE: '100', RATE_FREE_TEXTS_PER_MINUTE: '7', RATE_FREE_TOKENS_PER_MINUTE: '1000', MAX_BATCH_TEXTS: '8' });
+      const send = (n: number, chars: number, tag: string) =>
+        gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` },
+          body: JSON.stringify({ texts: Array.from({ length: n }, (_, i) => `${tag}${i} `.padEnd(chars, 'x')) }),
+        });
+      expect((await send(4, 10, 'a')).status).toBe(200);
+      const texts = await send(4, 10, 'b'); // 8 texts in the minute: over 7
+      expect(texts.status).toBe(429);
+      expect((await texts.json<any>()).error.message).toMatch(/texts per minute/);
+      // 2 texts of 2,000 characters are 1,000 tokens: over what is left of 1,000 after 40 characters.
+      const tokens = await send(2, 2_000, 'c');
+      expect(tokens.status).toBe(429);
+      expect((await tokens.json<any>()).error.message).toMatch(/tokens per minute/);
+      // Neither refusal spent anything: two short texts still fit.
+      expect((await send(2, 10, 'd')).status).toBe(200);
+      // A request larger than the whole minute's tokens says so.
+      const huge = await send(1, 4_400, 'e');
+      expect(huge.status).toBe(429);
+      expect((await huge.json<any>()).error.message).toMatch(/smaller parts/);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
 describe('the inference token', () => {
   it('is sent to the backend as a bearer token; a backend refusing it is a 503, never the caller’s 401', async () => {
     const token = 's'.repeat(40);

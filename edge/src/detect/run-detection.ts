@@ -15,8 +15,8 @@ export interface DetectionContext {
   route: string;
   keyId: string | null;
   ownerId: string | null;
-  /** Charges the caller's limits for this many texts, once the batch is known to be acceptable. */
-  charge?: (texts: number) => Promise<void>;
+  /** Charges the caller's limits for this many texts of this many characters, once the batch is known to be acceptable. */
+  charge?: (texts: number, chars: number) => Promise<void>;
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -88,7 +88,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   if (texts.length > s.config.MAX_BATCH_TEXTS) {
     throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
   }
-  await who.charge?.(texts.length);
+  await who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0));
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
