@@ -128,7 +128,7 @@ const alive = (pid: number) => {
 };
 
 /** SIGTERM to the component's process group, SIGKILL if it lingers. */
-export async function terminate(pid: number, graceMs = 8000): Promise<void> {
+export async function terminate(pid: number, graceMs = 8000, first: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
@@ -140,7 +140,7 @@ export async function terminate(pid: number, graceMs = 8000): Promise<void> {
       }
     }
   };
-  signal('SIGTERM');
+  signal(first);
   const until = Date.now() + graceMs;
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) signal('SIGKILL');
@@ -447,12 +447,15 @@ export async function stackDown(opts: { dir?: string; log?: (line: string) => vo
   rmSync(path.join(dir, 'worker.env'), { force: true });
 }
 
-/** Stops one component (tests use this to cause outages). */
+/**
+ * Stops one component (tests use this to cause outages). Postgres gets SIGINT, its fast shutdown:
+ * SIGTERM would wait for PostgREST's pooled sessions to end, which they never do.
+ */
 export async function stopComponent(dir: string, name: string): Promise<void> {
   const state = readState(dir);
   const c = state?.components.find((x) => x.name === name);
   if (!state || !c) throw new Error(`no component ${name} in ${dir}`);
-  await terminate(c.pid);
+  await terminate(c.pid, 8000, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
 }
 
 /** Kills one component with SIGKILL, as a crash or an OOM kill would: no draining, no goodbye. */
