@@ -30,6 +30,7 @@ const pg = createRequire(path.join(ROOT, 'tests/package.json'))('pg') as { Clien
 
 interface Answer {
   status: number;
+  error?: string;
   requestId: string | null;
   sentAt: number;
   doneAt: number;
@@ -137,9 +138,10 @@ async function detect(gateway: string, key: string, body: unknown, timeoutMs = 3
     });
     await res.arrayBuffer();
     return { status: res.status, requestId: res.headers.get('x-request-id'), sentAt, doneAt: performance.now() };
-  } catch {
+  } catch (err) {
     // 0: no HTTP answer at all (connection refused, or the client's own timeout).
-    return { status: 0, requestId: null, sentAt, doneAt: performance.now() };
+    const cause = err instanceof Error && err.cause ? `: ${String(err.cause)}` : '';
+    return { status: 0, error: `${String(err)}${cause}`, requestId: null, sentAt, doneAt: performance.now() };
   }
 }
 
@@ -180,6 +182,7 @@ interface Row {
   records: number;
   lost: number;
   deadLetters: number;
+  repairS: string;
   recoveryS: string;
 }
 
@@ -192,6 +195,7 @@ async function runFault(state: StackState, key: string, fault: Fault): Promise<R
   await sleep(HOLD_MS);
   const repairStarted = performance.now();
   await fault.repair(state);
+  const repairedAt = performance.now();
   // Recovered: the first 200 to a request sent after the repair began.
   const end = performance.now() + 90_000;
   let recovered: Answer | undefined;
@@ -217,6 +221,7 @@ async function runFault(state: StackState, key: string, fault: Fault): Promise<R
     records: rows.length,
     lost: okIds.length - rows.length,
     deadLetters: deadAfter - deadBefore,
+    repairS: ((repairedAt - repairStarted) / 1000).toFixed(1),
     recoveryS: recovered ? ((recovered.doneAt - repairStarted) / 1000).toFixed(1) : 'not recovered',
   };
 }
@@ -249,7 +254,7 @@ async function fairShare(state: StackState): Promise<string[]> {
   const bigAnswers = await Promise.all(big);
   return [
     `fourth tenant's short text: ${short.status} in ${((short.doneAt - short.sentAt) / 1000).toFixed(2)} s (target: under 2 s)`,
-    `three tenants' 64 x 15k-character batches: ${bigAnswers.map((a) => `${a.status} after ${((a.doneAt - started) / 1000).toFixed(1)} s`).join('; ')}`,
+    `three tenants' 64 x 15k-character batches: ${bigAnswers.map((a) => `${a.status}${a.error ? ` (${a.error})` : ''} after ${((a.doneAt - started) / 1000).toFixed(1)} s`).join('; ')}`,
   ];
 }
 
@@ -284,9 +289,9 @@ async function main(): Promise<void> {
       lostAny ||= row.lost !== 0;
     }
     console.log('');
-    console.log('| fault | answers by status | 200 answers | rows in predictions | lost | dead letters | first 200 after repair |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.fault} | ${r.statuses} | ${r.ok} | ${r.records} | ${r.lost} | ${r.deadLetters} | ${r.recoveryS}${r.recoveryS.startsWith('not') ? '' : ' s'} |`);
+    console.log('| fault | answers by status | 200 answers | rows in predictions | lost | dead letters | repair took | first 200 after repair began |');
+    console.log('|---|---|---|---|---|---|---|---|');
+    for (const r of rows) console.log(`| ${r.fault} | ${r.statuses} | ${r.ok} | ${r.records} | ${r.lost} | ${r.deadLetters} | ${r.repairS} s | ${r.recoveryS}${r.recoveryS.startsWith('not') ? '' : ' s'} |`);
     console.log('');
     if (!process.env.CHAOS_FAULTS || wanted?.includes('fair share')) for (const line of await fairShare(state)) console.log(line);
   } finally {

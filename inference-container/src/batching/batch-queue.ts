@@ -68,9 +68,13 @@ export class BatchQueue {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
-  /** Recent model throughput, as decayed sums so larger batches weigh by their size. */
-  private recentTokens = 0;
-  private recentSeconds = 0;
+  /**
+   * Recent model throughput, as decayed sums so larger batches weigh by their size: over all
+   * batches, and over batches at least half full. A backlog runs in full batches, and a few short
+   * texts alone would make the rate look several times slower than a backlog actually drains.
+   */
+  private recent = { tokens: 0, seconds: 0 };
+  private recentFull = { tokens: 0, seconds: 0 };
 
   constructor(
     private readonly run: Runner,
@@ -84,7 +88,8 @@ export class BatchQueue {
 
   /** Measured real tokens per second of model time; null before the first batch. */
   get tokensPerSecond(): number | null {
-    return this.recentSeconds > 0 ? this.recentTokens / this.recentSeconds : null;
+    const r = this.recentFull.seconds > 0 ? this.recentFull : this.recent;
+    return r.seconds > 0 ? r.tokens / r.seconds : null;
   }
 
   /** Reserves room for n items at once so a request is taken whole or refused whole. */
@@ -259,9 +264,12 @@ export class BatchQueue {
         }
         const seconds = (performance.now() - started) / 1000;
         this.runningTokens = 0;
-        this.recentTokens = this.recentTokens * 0.8 + realTokens;
-        this.recentSeconds = this.recentSeconds * 0.8 + seconds;
-        this.onBatch({ size: batch.length, paddedTokens: this.paddedTokens(batch), realTokens, seconds, outputs: batch[0]!.key });
+        const paddedTokens = this.paddedTokens(batch);
+        for (const r of paddedTokens * 2 >= this.opts.maxBatchTokens ? [this.recent, this.recentFull] : [this.recent]) {
+          r.tokens = r.tokens * 0.8 + realTokens;
+          r.seconds = r.seconds * 0.8 + seconds;
+        }
+        this.onBatch({ size: batch.length, paddedTokens, realTokens, seconds, outputs: batch[0]!.key });
       }
     } finally {
       this.running = false;

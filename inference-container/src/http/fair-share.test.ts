@@ -65,7 +65,7 @@ describe('fair share between tenants', () => {
     const res = await detect({ texts: Array.from({ length: 2 }, (_, i) => text(4_000, 950 + i)) }, { 'x-tenant': 'a', 'x-request-budget-ms': '100' });
     expect(res.status).toBe(503);
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect((await res.json()).error.code).toBe('deadline_unmeetable');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('deadline_unmeetable');
     expect((await backlog).status).toBe(200);
   });
 
