@@ -13,6 +13,9 @@ import { DetectorRegistry } from './detectors/registry.ts';
 import { LanguageIdentifier } from './detectors/language.ts';
 import { prepareArtifacts } from './registry/sync.ts';
 
+/** More characters than any one token holds (the bundled vocabulary's longest, "Ġresponsibilities", has 17). */
+const MAX_TOKEN_CHARS = 32;
+
 export interface LoadedModel {
   pack: ModelPack;
   queue: BatchQueue;
@@ -109,6 +112,10 @@ export class InferenceService {
    */
   async features(model: LoadedModel, texts: string[], opts: Omit<ExtractOptions, 'overlap'>): Promise<TextFeatures[]> {
     const overlap = this.config.WINDOW_OVERLAP_TOKENS;
+    const work = currentWork.getStore() ?? { tenant: LOCAL_TENANT };
+    // No token is longer than MAX_TOKEN_CHARS, so the texts are this many tokens at least:
+    // work that cannot meet its deadline even then is refused before seconds of tokenizing.
+    model.queue.checkDeadline(Math.floor(texts.reduce((n, t) => n + t.length, 0) / MAX_TOKEN_CHARS), work);
     const encoded = [];
     for (const t of texts) {
       encoded.push(model.pack.tokenizer.encode(t));
@@ -120,7 +127,6 @@ export class InferenceService {
     if (windows > this.config.QUEUE_MAX_WINDOWS) {
       throw new ApiError('batch_too_large', `this request needs ${windows} model windows; at most ${this.config.QUEUE_MAX_WINDOWS} fit in one request`);
     }
-    const work = currentWork.getStore() ?? { tenant: LOCAL_TENANT };
     const tokens = encoded.reduce((n, e) => n + e.ids.length, 0);
     model.queue.admit(windows, tokens, work);
     return Promise.all(encoded.map((e) => extractFeatures(model.pack, model.queue, e, { ...opts, overlap }, work)));

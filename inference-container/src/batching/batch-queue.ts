@@ -116,6 +116,11 @@ export class BatchQueue {
         retryAfter: this.retryAfterFor(mine),
       });
     }
+    this.checkDeadline(tokens, work);
+  }
+
+  /** Throws deadline_unmeetable when `tokens` more from this tenant cannot run before its deadline. */
+  checkDeadline(tokens: number, work: Work): void {
     if (work.deadline === undefined) return;
     const wait = this.estimateWaitMs(work.tenant, tokens);
     if (wait === null) return;
