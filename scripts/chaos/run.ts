@@ -21,13 +21,18 @@ import { inferenceName, killComponent, restartComponent, ROOT, stackDown, stackU
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 4);
 const HOLD_MS = Number(process.env.CHAOS_HOLD_MS ?? 5000);
 const dir = path.resolve(process.env.STACK_DIR ?? path.join(ROOT, '.stack', `chaos-${process.pid}`));
-// pg is a dependency of the test package, which owns every database client in the repository.
+// pg and undici are dependencies of the test package, which owns the repository's test clients.
 interface PgClient {
   connect(): Promise<void>;
   query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   end(): Promise<void>;
 }
-const pg = createRequire(path.join(ROOT, 'tests/package.json'))('pg') as { Client: new (o: { connectionString?: string; connectionTimeoutMillis?: number }) => PgClient };
+const testsRequire = createRequire(path.join(ROOT, 'tests/package.json'));
+const pg = testsRequire('pg') as { Client: new (o: { connectionString?: string; connectionTimeoutMillis?: number }) => PgClient };
+// A fresh connection per request, as in the e2e tests: a keep-alive socket that wrangler dev has
+// just closed would fail a request for reasons that have nothing to do with the fault.
+const undici = testsRequire('undici') as { Agent: new (o: { pipelining: number }) => unknown; setGlobalDispatcher(d: unknown): void };
+undici.setGlobalDispatcher(new undici.Agent({ pipelining: 0 }));
 
 interface Answer {
   status: number;
@@ -267,17 +272,31 @@ async function fairShare(state: StackState): Promise<string[]> {
   };
   // The same short request on the idle stack first: the machine's own floor for the number below.
   const alone = await detect(gateway, keys[3]!, { text: text(`alone ${randomUUID()}`) });
+  if (alone.error) console.log(`the request on the idle stack got no answer: ${alone.error}`);
   const started = performance.now();
   const bodies = keys.slice(0, 3).map((_, t) => JSON.stringify({ texts: Array.from({ length: 64 }, (_, i) => long(`${t}-${i}-${randomUUID()}`)) }));
-  const big = keys.slice(0, 3).map((k, t) => postLarge(gateway, k, bodies[t]!, 120_000));
-  // Long enough for the three bodies to reach the service and be queued.
-  await sleep(1500);
+  // Abandoned once the short request has been timed: on a small machine they run for minutes.
+  const big = keys.slice(0, 3).map((k, t) => postLarge(gateway, k, bodies[t]!, 25_000));
+  // The short request goes once the large ones are tokenized and waiting in the replicas' queues.
+  const queued = await until(async () => (await queueDepth(state)) >= 500, 'the large batches to be queued', 20_000).then(() => queueDepth(state), () => queueDepth(state));
   const short = await detect(gateway, keys[3]!, { text: text(`short ${randomUUID()}`) });
   const bigAnswers = await Promise.all(big);
   return [
+    `windows waiting in the two replicas' queues when the short text was sent: ${queued}`,
     `fourth tenant's short text: ${short.status} in ${((short.doneAt - short.sentAt) / 1000).toFixed(2)} s (target: under 2 s; the same request on the idle stack: ${alone.status} in ${((alone.doneAt - alone.sentAt) / 1000).toFixed(2)} s)`,
     `three tenants' 64 x 15k-character batches: ${bigAnswers.map((a) => `${a.status} ${a.error ?? a.body} after ${((a.doneAt - started) / 1000).toFixed(1)} s`).join('; ')}`,
   ];
+}
+
+/** Windows waiting in both replicas' batching queues, from their /metrics. */
+async function queueDepth(state: StackState): Promise<number> {
+  let n = 0;
+  for (const url of state.env.INFERENCE_URLS!.split(',')) {
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${state.env.INFERENCE_TOKEN}` } }).catch(() => null);
+    const m = res && /^inference_queue_depth\{[^}]*\} (\d+)/m.exec(await res.text());
+    n += m ? Number(m[1]) : 0;
+  }
+  return n;
 }
 
 async function main(): Promise<void> {
@@ -290,6 +309,9 @@ async function main(): Promise<void> {
     log: () => undefined,
     workerVars: {
       BREAKER_COOLDOWN_MS: '2000',
+      // Long enough that the worst-case batches are admitted even on a small machine and the
+      // short request below has a real backlog to get past.
+      INFERENCE_TIMEOUT_MS: '300000',
       RATE_PRO_PER_MINUTE: '100000',
       RATE_PRO_TEXTS_PER_MINUTE: '1000000',
       RATE_PRO_TOKENS_PER_MINUTE: '100000000',
