@@ -34,6 +34,8 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   quota_exceeded: 429,
   queue_full: 503,
+  /** The queue ahead is longer than the caller's deadline allows; Retry-After says when to come back. */
+  deadline_unmeetable: 503,
   not_ready: 503,
   backend_unavailable: 503,
   /** The backend answered in a shape the contract does not allow; nothing was cached. */

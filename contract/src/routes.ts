@@ -68,7 +68,7 @@ const JSON_BODY: ErrorCode[] = ['payload_too_large', 'unsupported_media_type', '
 const TEXT: ErrorCode[] = ['empty_text', 'invalid_unicode', 'control_characters', 'text_too_long'];
 const SELECT: ErrorCode[] = ['unknown_detector', 'unknown_model', 'unknown_layer'];
 /** What the service answers while it cannot take work, and what the gateway adds on its way. */
-const SERVICE_BUSY: ErrorCode[] = ['not_ready', 'queue_full', 'timeout'];
+const SERVICE_BUSY: ErrorCode[] = ['not_ready', 'queue_full', 'deadline_unmeetable', 'timeout'];
 const BACKEND: ErrorCode[] = [...SERVICE_BUSY, 'backend_unavailable', 'bad_backend_response'];
 const EXTRACTION: ErrorCode[] = [
   'unsupported_media_type', 'invalid_request', 'payload_too_large', 'unreadable_file', 'no_text_found', 'extraction_timeout',

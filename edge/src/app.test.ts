@@ -126,6 +126,31 @@ describe('routing failures', () => {
     }
   });
 
+  it('sends the caller’s tenant and its time budget; passes a backend’s 503 deadline_unmeetable through with its Retry-After and keeps that backend in use', async () => {
+    const peer = await contractPeer({ status: 503, code: 'deadline_unmeetable' });
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_RETRIES: '0', INFERENCE_TIMEOUT_MS: '9000', BREAKER_FAILURES: '1' });
+      for (let i = 0; i < 3; i++) {
+        const res = await gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+          body: JSON.stringify({ text: `${TEXT} ${i}` }),
+        });
+        expect(res.status).toBe(503);
+        expect(res.headers.get('retry-after')).toBe('7');
+        expect((await res.json<any>()).error.code).toBe('deadline_unmeetable');
+      }
+      // A busy backend's circuit stays closed: every request reached it.
+      const detects = peer.requests.filter((r) => r.path === '/v1/detect');
+      expect(detects).toHaveLength(3);
+      expect(detects[0]!.budgetMs).toBe('9000');
+      expect(detects[0]!.tenant).toMatch(/^t-[0-9a-f]{32}$/);
+      expect(detects[0]!.tenant).not.toContain(OWNER);
+    } finally {
+      await peer.close();
+    }
+  });
+
   it('passes the backend’s own errors through unchanged', async () => {
     const peer = await contractPeer({ status: 503 });
     try {
@@ -336,6 +361,37 @@ describe('daily quota in texts', () => {
       expect((await send(1, 'd')).status).toBe(429);
       // Too many texts for the batch limit is refused before anything is charged.
       expect((await send(9, 'e')).status).toBe(413);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('per-minute limits in texts and tokens', () => {
+  it('charges a batch its texts and its characters / 4 in tokens, and a refused batch nothing', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url, RATE_FREE_PER_MINUTE: '100', RATE_FREE_TEXTS_PER_MINUTE: '7', RATE_FREE_TOKENS_PER_MINUTE: '1000', MAX_BATCH_TEXTS: '8' });
+      const send = (n: number, chars: number, tag: string) =>
+        gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` },
+          body: JSON.stringify({ texts: Array.from({ length: n }, (_, i) => `${tag}${i} `.padEnd(chars, 'x')) }),
+        });
+      expect((await send(4, 10, 'a')).status).toBe(200);
+      const texts = await send(4, 10, 'b'); // 8 texts in the minute: over 7
+      expect(texts.status).toBe(429);
+      expect((await texts.json<any>()).error.message).toMatch(/texts per minute/);
+      // 2 texts of 2,000 characters are 1,000 tokens: over what is left of 1,000 after 40 characters.
+      const tokens = await send(2, 2_000, 'c');
+      expect(tokens.status).toBe(429);
+      expect((await tokens.json<any>()).error.message).toMatch(/tokens per minute/);
+      // Neither refusal spent anything: two short texts still fit.
+      expect((await send(2, 10, 'd')).status).toBe(200);
+      // A request larger than the whole minute's tokens says so.
+      const huge = await send(1, 4_400, 'e');
+      expect(huge.status).toBe(429);
+      expect((await huge.json<any>()).error.message).toMatch(/smaller parts/);
     } finally {
       await peer.close();
     }

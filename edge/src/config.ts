@@ -108,6 +108,13 @@ export const configSchema = z
     RATE_PRO_PER_DAY: int(50_000, 1),
     RATE_ENTERPRISE_PER_MINUTE: int(3_000, 1),
     RATE_ENTERPRISE_PER_DAY: int(1_000_000, 1),
+    /** Texts and tokens (characters / 4, before the model has seen them) per sliding minute, by tier. */
+    RATE_FREE_TEXTS_PER_MINUTE: int(300, 1),
+    RATE_FREE_TOKENS_PER_MINUTE: int(200_000, 1),
+    RATE_PRO_TEXTS_PER_MINUTE: int(3_000, 1),
+    RATE_PRO_TOKENS_PER_MINUTE: int(2_000_000, 1),
+    RATE_ENTERPRISE_TEXTS_PER_MINUTE: int(30_000, 1),
+    RATE_ENTERPRISE_TOKENS_PER_MINUTE: int(20_000_000, 1),
     DEMO_PER_IP_PER_MINUTE: int(10, 1),
     DEMO_PER_IP_PER_DAY: int(200, 1),
 
@@ -175,13 +182,25 @@ export function loadConfig(env: Record<string, unknown>): Config {
   return c;
 }
 
-export function tierLimits(c: Config, tier: Tier): { perMinute: number; perDay: number } {
+export interface TierLimits {
+  perMinute: number;
+  perDay: number;
+  textsPerMinute: number;
+  tokensPerMinute: number;
+}
+
+export function tierLimits(c: Config, tier: Tier): TierLimits {
   switch (tier) {
     case 'free':
-      return { perMinute: c.RATE_FREE_PER_MINUTE, perDay: c.RATE_FREE_PER_DAY };
+      return { perMinute: c.RATE_FREE_PER_MINUTE, perDay: c.RATE_FREE_PER_DAY, textsPerMinute: c.RATE_FREE_TEXTS_PER_MINUTE, tokensPerMinute: c.RATE_FREE_TOKENS_PER_MINUTE };
     case 'pro':
-      return { perMinute: c.RATE_PRO_PER_MINUTE, perDay: c.RATE_PRO_PER_DAY };
+      return { perMinute: c.RATE_PRO_PER_MINUTE, perDay: c.RATE_PRO_PER_DAY, textsPerMinute: c.RATE_PRO_TEXTS_PER_MINUTE, tokensPerMinute: c.RATE_PRO_TOKENS_PER_MINUTE };
     case 'enterprise':
-      return { perMinute: c.RATE_ENTERPRISE_PER_MINUTE, perDay: c.RATE_ENTERPRISE_PER_DAY };
+      return {
+        perMinute: c.RATE_ENTERPRISE_PER_MINUTE,
+        perDay: c.RATE_ENTERPRISE_PER_DAY,
+        textsPerMinute: c.RATE_ENTERPRISE_TEXTS_PER_MINUTE,
+        tokensPerMinute: c.RATE_ENTERPRISE_TOKENS_PER_MINUTE,
+      };
   }
 }

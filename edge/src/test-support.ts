@@ -7,7 +7,7 @@ import { buildServices, type Services } from './services.ts';
 
 export interface Peer {
   url: string;
-  requests: Array<{ path: string; body: string; authorization?: string }>;
+  requests: Array<{ path: string; body: string; authorization?: string; tenant?: string; budgetMs?: string }>;
   close(): Promise<void>;
 }
 
@@ -15,7 +15,7 @@ export interface Peer {
  * A local HTTP peer speaking the inference service's contract for /ready and /v1/detect, so the
  * gateway's own logic can be tested in-process. The real service is exercised end to end in tests/.
  */
-export async function contractPeer(opts: { status?: number; token?: string; malformed?: boolean } = {}): Promise<Peer> {
+export async function contractPeer(opts: { status?: number; code?: string; token?: string; malformed?: boolean } = {}): Promise<Peer> {
   const requests: Peer['requests'] = [];
   const result = (text: string) => ({
     label: text.length % 2 ? 'ai' : 'human',
@@ -32,15 +32,16 @@ export async function contractPeer(opts: { status?: number; token?: string; malf
   const server = http.createServer(async (req, res) => {
     let body = '';
     for await (const c of req) body += c;
-    requests.push({ path: req.url ?? '', body, authorization: req.headers.authorization });
+    const h = (name: string) => req.headers[name] as string | undefined;
+    requests.push({ path: req.url ?? '', body, authorization: h('authorization'), tenant: h('x-tenant'), budgetMs: h('x-request-budget-ms') });
     const send = (status: number, payload: unknown) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
+      res.writeHead(status, { 'content-type': 'application/json', ...(status === 503 ? { 'retry-after': '7' } : {}) });
       res.end(JSON.stringify(payload));
     };
     if (req.url === '/ready') return send(200, { status: 'ready' });
     // As the service does with INFERENCE_TOKEN set.
     if (opts.token && req.headers.authorization !== `Bearer ${opts.token}`) return send(401, { error: { code: 'unauthorized', message: 'token' } });
-    if (opts.status) return send(opts.status, { error: { code: 'queue_full', message: 'busy' } });
+    if (opts.status) return send(opts.status, { error: { code: opts.code ?? 'queue_full', message: 'busy' } });
     if (req.url === '/v1/detect') {
       const b = JSON.parse(body) as { text?: string; texts?: string[] };
       // A release that drifted from the contract: a label no client knows, a probability out of range.

@@ -47,8 +47,11 @@ export const configSchema = z
      *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */
     BATCH_MAX_TOKENS: int(2048, 1),
     BATCH_MAX_WAIT_MS: int(4, 0),
-    /** Windows waiting in the queue before new requests are turned away with 503. */
+    /** Windows one request may need, and waiting in the queue before new requests are turned away with 503
+     *  (a tenant with nothing waiting may go to twice this). */
     QUEUE_MAX_WINDOWS: int(1024, 1),
+    /** Tokens one tenant (the gateway's X-Tenant) may have waiting for the model; past it, 503 queue_full. */
+    QUEUE_TENANT_MAX_TOKENS: int(131_072, 1),
     WINDOW_OVERLAP_TOKENS: int(64, 0),
     /** How long SIGTERM waits for in-flight requests before exiting anyway. */
     SHUTDOWN_GRACE_MS: int(15_000, 0),

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { BatchQueue } from './batching/batch-queue.ts';
+import { currentWork, LOCAL_TENANT } from './batching/work.ts';
 import type { Config } from './config.ts';
 import { ApiError } from './errors.ts';
 import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './features/extract.ts';
@@ -11,6 +12,9 @@ import { runBatch } from './model/run-batch.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import { LanguageIdentifier } from './detectors/language.ts';
 import { prepareArtifacts } from './registry/sync.ts';
+
+/** More characters than any one token holds (the bundled vocabulary's longest, "Ġresponsibilities", has 17). */
+const MAX_TOKEN_CHARS = 32;
 
 export interface LoadedModel {
   pack: ModelPack;
@@ -47,7 +51,12 @@ export class InferenceService {
       const pack = await loadPack(path.join(dirs.packsDir, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS, executionProviders });
       const queue = new BatchQueue(
         (seqs, outputs) => runBatch(pack, seqs, outputs),
-        { maxBatchTokens: this.config.BATCH_MAX_TOKENS, maxWaitMs: this.config.BATCH_MAX_WAIT_MS, maxDepth: this.config.QUEUE_MAX_WINDOWS },
+        {
+          maxBatchTokens: this.config.BATCH_MAX_TOKENS,
+          maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
+          maxDepth: this.config.QUEUE_MAX_WINDOWS,
+          maxTenantTokens: this.config.QUEUE_TENANT_MAX_TOKENS,
+        },
         (s) => {
           this.metrics.batchSize.observe({ model: pack.name }, s.size);
           this.metrics.batchSeconds.observe({ model: pack.name, outputs: s.outputs }, s.seconds);
@@ -58,6 +67,10 @@ export class InferenceService {
       );
       // The first call allocates ONNX Runtime's buffers; pay for it before taking traffic.
       await runBatch(pack, [[pack.manifest.bos_token_id, 1, 2, 3]], ['mean_pooled', 'token_logprob', 'expected_logprob', 'logprob_variance']);
+      // One full-length window through the queue measures the model's throughput, so the very
+      // first request's deadline is judged on a real number rather than admitted blind.
+      const width = Math.min(pack.manifest.max_sequence_length, this.config.BATCH_MAX_TOKENS);
+      await queue.submit(Array.from({ length: width }, (_, i) => (i === 0 ? pack.manifest.bos_token_id : 1 + (i % 1000))), ['token_logprob', 'expected_logprob', 'logprob_variance']);
       this.models.set(pack.name, { pack, queue });
       if (!this.defaultModel) this.defaultModel = pack.name;
       this.log.info('model pack loaded', { model: pack.name, layers: pack.manifest.layers_in_outputs, max_tokens: pack.manifest.max_sequence_length });
@@ -99,15 +112,24 @@ export class InferenceService {
    */
   async features(model: LoadedModel, texts: string[], opts: Omit<ExtractOptions, 'overlap'>): Promise<TextFeatures[]> {
     const overlap = this.config.WINDOW_OVERLAP_TOKENS;
-    const encoded = texts.map((t) => model.pack.tokenizer.encode(t));
+    const work = currentWork.getStore() ?? { tenant: LOCAL_TENANT };
+    // No token is longer than MAX_TOKEN_CHARS, so the texts are this many tokens at least:
+    // work that cannot meet its deadline even then is refused before seconds of tokenizing.
+    model.queue.checkDeadline(Math.floor(texts.reduce((n, t) => n + t.length, 0) / MAX_TOKEN_CHARS), work);
+    const encoded = [];
+    for (const t of texts) {
+      encoded.push(model.pack.tokenizer.encode(t));
+      // Tokenizing 64 long texts takes a second or more; between texts other requests get their
+      // turn, so a short one is not held up before it even reaches the fair-share queue.
+      if (texts.length > 1) await new Promise((r) => setImmediate(r));
+    }
     const windows = encoded.reduce((n, e) => n + planFor(model.pack, e.ids.length, overlap).length, 0);
     if (windows > this.config.QUEUE_MAX_WINDOWS) {
       throw new ApiError('batch_too_large', `this request needs ${windows} model windows; at most ${this.config.QUEUE_MAX_WINDOWS} fit in one request`);
     }
-    if (!model.queue.hasRoomFor(windows)) {
-      throw new ApiError('queue_full', 'the inference queue is full; retry shortly', { retryAfter: 1 });
-    }
-    return Promise.all(encoded.map((e) => extractFeatures(model.pack, model.queue, e, { ...opts, overlap })));
+    const tokens = encoded.reduce((n, e) => n + e.ids.length, 0);
+    model.queue.admit(windows, tokens, work);
+    return Promise.all(encoded.map((e) => extractFeatures(model.pack, model.queue, e, { ...opts, overlap }, work)));
   }
 
   async stop(): Promise<void> {

@@ -48,7 +48,12 @@ export interface StackOptions {
   inferenceUrl?: string;
   /** The INFERENCE_TOKEN of that service, if it has one. */
   inferenceToken?: string;
+  /** Inference processes behind the gateway (named inference, inference-2, ...); 1 unless set. */
+  inferenceReplicas?: number;
 }
+
+/** The component name of inference replica `i` (0-based). */
+export const inferenceName = (i: number) => (i === 0 ? 'inference' : `inference-${i + 1}`);
 
 const STATE = 'state.json';
 
@@ -123,7 +128,7 @@ const alive = (pid: number) => {
 };
 
 /** SIGTERM to the component's process group, SIGKILL if it lingers. */
-export async function terminate(pid: number, graceMs = 8000): Promise<void> {
+export async function terminate(pid: number, graceMs = 8000, first: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
@@ -135,7 +140,7 @@ export async function terminate(pid: number, graceMs = 8000): Promise<void> {
       }
     }
   };
-  signal('SIGTERM');
+  signal(first);
   const until = Date.now() + graceMs;
   while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   if (alive(pid)) signal('SIGKILL');
@@ -330,19 +335,27 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     );
 
     // An inference service already running elsewhere (a GPU box) can stand in for the local one.
-    const inferenceUrl = opts.inferenceUrl ?? `http://127.0.0.1:${inferencePort}`;
+    const replicas = opts.inferenceUrl ? 1 : Math.max(1, opts.inferenceReplicas ?? 1);
+    const inferencePorts = [inferencePort, ...(await Promise.all(Array.from({ length: replicas - 1 }, freePort)))];
+    const inferenceUrls = opts.inferenceUrl ? [opts.inferenceUrl] : inferencePorts.map((p) => `http://127.0.0.1:${p}`);
+    const inferenceUrl = inferenceUrls.join(',');
     if (!opts.inferenceUrl) {
-      await started(
-        {
-          name: 'inference',
-          command: node,
-          args: ['--import', 'tsx', path.join(ROOT, 'inference-container/src/main.ts')],
-          env: { HOST: '127.0.0.1', PORT: String(inferencePort), LOG_LEVEL: 'warn', INFERENCE_TOKEN: inferenceToken! },
-          cwd: ROOT,
-          log: path.join(logs, 'inference.log'),
-          readyUrl: `http://127.0.0.1:${inferencePort}/ready`,
-        },
-        180_000,
+      // Started together: each loads its own copy of the model.
+      await Promise.all(
+        inferencePorts.map((port, i) =>
+          started(
+            {
+              name: inferenceName(i),
+              command: node,
+              args: ['--import', 'tsx', path.join(ROOT, 'inference-container/src/main.ts')],
+              env: { HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', INFERENCE_TOKEN: inferenceToken! },
+              cwd: ROOT,
+              log: path.join(logs, `${inferenceName(i)}.log`),
+              readyUrl: `http://127.0.0.1:${port}/ready`,
+            },
+            180_000,
+          ),
+        ),
       );
     }
 
@@ -389,7 +402,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
 
     state.env = {
       GATEWAY_URL: `http://127.0.0.1:${gatewayPort}`,
-      INFERENCE_URL: inferenceUrl,
+      INFERENCE_URL: inferenceUrls[0]!,
+      INFERENCE_URLS: inferenceUrl,
       DATABASE_URL: databaseUrl,
       REDIS_URL: `redis://:${redisPassword}@127.0.0.1:${redisPort}`,
       UPSTASH_REDIS_REST_URL: workerEnv.UPSTASH_REDIS_REST_URL!,
@@ -433,12 +447,23 @@ export async function stackDown(opts: { dir?: string; log?: (line: string) => vo
   rmSync(path.join(dir, 'worker.env'), { force: true });
 }
 
-/** Stops one component (tests use this to cause outages). */
+/**
+ * Stops one component (tests use this to cause outages). Postgres gets SIGINT, its fast shutdown:
+ * SIGTERM would wait for PostgREST's pooled sessions to end, which they never do.
+ */
 export async function stopComponent(dir: string, name: string): Promise<void> {
   const state = readState(dir);
   const c = state?.components.find((x) => x.name === name);
   if (!state || !c) throw new Error(`no component ${name} in ${dir}`);
-  await terminate(c.pid);
+  await terminate(c.pid, 8000, name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+}
+
+/** Kills one component with SIGKILL, as a crash or an OOM kill would: no draining, no goodbye. */
+export async function killComponent(dir: string, name: string): Promise<void> {
+  const state = readState(dir);
+  const c = state?.components.find((x) => x.name === name);
+  if (!state || !c) throw new Error(`no component ${name} in ${dir}`);
+  await terminate(c.pid, 0);
 }
 
 /** Starts a stopped component again with the same command, ports and settings. */

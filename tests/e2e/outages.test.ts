@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restartComponent, stopComponent } from '../../scripts/stack/stack.ts';
+import { inferenceName, restartComponent, stopComponent } from '../../scripts/stack/stack.ts';
 import { auth, createKey, eventually, gateway, post, sampleText, sql, stack } from '../support/client.ts';
 
 describe('outages', () => {
@@ -46,7 +46,8 @@ describe('outages', () => {
 
   it('answers 503 with Retry-After when no inference backend is up', async () => {
     const k = createKey();
-    await stopComponent(stack().dir, 'inference');
+    const replicas = stack().env.INFERENCE_URLS!.split(',').map((_, i) => inferenceName(i));
+    for (const name of replicas) await stopComponent(stack().dir, name);
     try {
       const res = await post('/v1/detect', { text: sampleText(`down ${crypto.randomUUID()}`) }, auth(k.key));
       expect(res.status).toBe(503);
@@ -54,9 +55,9 @@ describe('outages', () => {
       expect((await res.json()).error.code).toBe('backend_unavailable');
       const ready = await fetch(`${gateway()}/ready`);
       expect(ready.status).toBe(503);
-      expect((await ready.json()).backends[0].ready).toBe(false);
+      expect((await ready.json()).backends.every((b: { ready: boolean }) => !b.ready)).toBe(true);
     } finally {
-      await restartComponent(stack().dir, 'inference');
+      await Promise.all(replicas.map((name) => restartComponent(stack().dir, name)));
     }
     // The breaker closes again after its cooldown once the health probe passes.
     const back = await eventually(async () => {

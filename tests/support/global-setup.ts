@@ -14,7 +14,15 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = path.join(ROOT, '.stack', `test-${process.pid}`);
   // STACK_INFERENCE_URL: run against an inference service that already runs elsewhere.
-  const state = await stackUp({ dir, workerVars: TEST_WORKER_VARS, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined, log: () => undefined });
+  // Two inference replicas, so losing one under load can be tested; an outside service is one.
+  const state = await stackUp({
+    dir,
+    workerVars: TEST_WORKER_VARS,
+    inferenceUrl: process.env.STACK_INFERENCE_URL || undefined,
+    inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined,
+    inferenceReplicas: 2,
+    log: () => undefined,
+  });
   project.provide('stack', { dir, env: state.env });
   return async () => {
     await stackDown({ dir, log: () => undefined });

@@ -16,8 +16,8 @@ export interface DetectionContext {
   route: string;
   keyId: string | null;
   ownerId: string | null;
-  /** Charges the caller's limits for this many texts, once the batch is known to be acceptable. */
-  charge?: (texts: number) => Promise<void>;
+  /** Charges the caller's limits for this many texts of this many characters, once the batch is known to be acceptable. */
+  charge?: (texts: number, chars: number) => Promise<void>;
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -34,7 +34,7 @@ function answerOptions(req: DetectRequest): Record<string, unknown> {
 }
 
 /** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */
-async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]): Promise<ItemOutcome[] | Response> {
+async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[], tenant: string): Promise<ItemOutcome[] | Response> {
   const s = c.get('services');
   const hfModel = hfModelOf(req.detector);
   if (hfModel !== null) {
@@ -50,6 +50,7 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     path: '/v1/detect',
     headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
     body,
+    tenant: await inferenceTenant(tenant),
   });
   // The backend's own errors (unknown detector, text too long...) pass through unchanged.
   if (!res.ok) return passThrough(c, res);
@@ -68,6 +69,14 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
     if (out.every((o) => o !== undefined) && payload.results.length === texts.length) return out as ItemOutcome[];
   }
   throw new ApiError('bad_backend_response', 'the inference service answered in a shape the contract does not allow');
+}
+
+/**
+ * The inference service's fair-share unit: one per key owner (hashed, so the service never sees
+ * account ids), and all keyless demo traffic together as one, so demo load cannot crowd out keys.
+ */
+export async function inferenceTenant(tenant: string): Promise<string> {
+  return tenant.startsWith('demo:') ? 'demo' : `t-${(await sha256Hex(tenant)).slice(0, 32)}`;
 }
 
 /**
@@ -97,7 +106,7 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   if (texts.length > s.config.MAX_BATCH_TEXTS) {
     throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
   }
-  await who.charge?.(texts.length);
+  await who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0));
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
@@ -122,7 +131,7 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
 
   const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
   if (missing.length > 0) {
-    const computed = await compute(c, req, missing.map((i) => texts[i]!));
+    const computed = await compute(c, req, missing.map((i) => texts[i]!), who.tenant);
     if (computed instanceof Response) return computed;
     missing.forEach((i, j) => {
       const o = computed[j]!;

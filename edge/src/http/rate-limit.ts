@@ -49,24 +49,34 @@ async function check(
       const message = cost > 1 ? `this request's ${cost} texts do not fit in what is left of the daily quota of ${r.limit} texts` : `daily quota of ${r.limit} texts used up`;
       throw new ApiError('quota_exceeded', message, { retryAfter });
     }
-    throw new ApiError('rate_limited', `rate limit of ${r.limit} requests per minute exceeded`, { retryAfter });
+    const unit = rule.name.endsWith(':texts') ? 'texts' : rule.name.endsWith(':tokens') ? 'tokens' : 'requests';
+    if (unit !== 'requests' && (rule.cost ?? 1) > r.limit) {
+      throw new ApiError('rate_limited', `this request's ${rule.cost} ${unit} are over the limit of ${r.limit} ${unit} per minute; send it in smaller parts`, { retryAfter });
+    }
+    throw new ApiError('rate_limited', `rate limit of ${r.limit} ${unit} per minute exceeded`, { retryAfter });
   }
   // Show the tightest window: the minute normally, the day once the quota nearly binds.
   setHeaders(c, results.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
 }
 
 /**
- * Per key, by tier: a per-minute limit on requests and, when `texts` is given, a daily quota on
- * texts (a request without texts, an upload, counts as one). Counting texts is what stops a batch
- * caller from scoring MAX_BATCH_TEXTS times the quota. Redis unreachable: fail open (paying
- * callers keep working on per-isolate limits).
+ * Per key, by tier: a per-minute limit on requests and, when `texts` is given, per-minute limits
+ * on texts and tokens and a daily quota on texts (a request without texts, an upload, counts as
+ * one). Counting texts and tokens is what stops a batch caller from spending MAX_BATCH_TEXTS
+ * times a request's share of model time. Tokens are estimated as characters / 4 since the gateway
+ * has no tokenizer. Redis unreachable: fail open (paying callers keep working on per-isolate limits).
  */
-export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null }): Promise<void> {
+export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null; chars?: number }): Promise<void> {
   const s = c.get('services');
   const key = c.get('apiKey')!;
   const t = tierLimits(s.config, key.tier);
   const rules: LimitRule[] = [{ name: `key:${key.tier}:minute`, tokens: t.perMinute, window: 'minute' }];
-  if (opts.texts !== null) rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day', cost: Math.max(1, opts.texts) });
+  if (opts.texts !== null) {
+    const texts = Math.max(1, opts.texts);
+    rules.push({ name: `key:${key.tier}:minute:texts`, tokens: t.textsPerMinute, window: 'minute', cost: texts });
+    if (opts.chars !== undefined) rules.push({ name: `key:${key.tier}:minute:tokens`, tokens: t.tokensPerMinute, window: 'minute', cost: Math.max(1, Math.ceil(opts.chars / 4)) });
+    rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day', cost: texts });
+  }
   await check(c, key.id, rules, 'open');
 }
 

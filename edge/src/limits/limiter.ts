@@ -65,6 +65,15 @@ export class MemoryLimiter implements Limiter {
 }
 
 /**
+ * Rules that charge more than one per request (texts, tokens, the daily quota) use fixed windows:
+ * the library's sliding window takes a request that overshoots the limit into its count, and its
+ * answer cannot tell that apart from one it refused untouched, so no exact refund is possible.
+ */
+function fixedWindow(rule: LimitRule): boolean {
+  return rule.window === 'day' || rule.cost !== undefined;
+}
+
+/**
  * @upstash/ratelimit over Upstash Redis: a sliding minute (smooth bursts) and a fixed day (a
  * quota that resets at a predictable time). Each check is one atomic Lua script, so concurrent
  * requests cannot overshoot a limit.
@@ -84,7 +93,7 @@ export class RedisLimiter implements Limiter {
     // The fixed-window script adds the cost even when it refuses. With costs above one that would
     // spend the rest of the day on a request that was never served (a 64-text batch with 10 texts
     // left), so a refusal gives its cost straight back.
-    if (!r.success && rule.window === 'day') await this.refund(identifier, rule);
+    if (!r.success && fixedWindow(rule)) await this.refund(identifier, rule);
     return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
   }
 
@@ -100,14 +109,14 @@ export class RedisLimiter implements Limiter {
     if (!rl) {
       rl = new Ratelimit({
         redis: this.redis,
-        limiter: rule.window === 'minute' ? Ratelimit.slidingWindow(rule.tokens, '60 s') : Ratelimit.fixedWindow(rule.tokens, '1 d'),
+        limiter: fixedWindow(rule) ? Ratelimit.fixedWindow(rule.tokens, rule.window === 'day' ? '1 d' : '60 s') : Ratelimit.slidingWindow(rule.tokens, '60 s'),
         prefix: `rl:${rule.name}`,
         // Timeouts are ours to judge (fail open or closed per path), not the library's.
         timeout: 0,
         analytics: false,
         // The library's in-isolate block list would refuse a one-text request for the rest of the
         // day after a large batch was refused, though the quota still has room for it.
-        ephemeralCache: rule.window === 'day' ? false : undefined,
+        ephemeralCache: fixedWindow(rule) ? false : undefined,
       });
       this.limiters.set(id, rl);
     }

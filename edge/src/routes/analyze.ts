@@ -31,7 +31,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
       route: '/analyze',
       keyId: key.id,
       ownerId: key.ownerId,
-      charge: (texts) => chargeKey(c, { texts }),
+      charge: (texts, chars) => chargeKey(c, { texts, chars }),
     });
     if (done instanceof Response) return done;
     const only = done[0]!;

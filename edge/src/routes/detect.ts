@@ -20,7 +20,7 @@ export const detectRoutes = new Hono<AppEnv>().post(
         route: '/v1/detect',
         keyId: key.id,
         ownerId: key.ownerId,
-        charge: (texts) => chargeKey(c, { texts }),
+        charge: (texts, chars) => chargeKey(c, { texts, chars }),
       });
     },
   );

@@ -27,7 +27,12 @@ export interface ForwardRequest {
   headers?: Record<string, string>;
   /** Buffered, so the same body can be sent again to another backend. */
   body?: ArrayBuffer | string;
+  /** Whose fair share of model time this counts against (sent as X-Tenant). */
+  tenant?: string;
 }
+
+/** Codes of a 503 that says "busy", not "broken": the backend is healthy and its circuit stays closed. */
+const BUSY_CODES = new Set(['queue_full', 'deadline_unmeetable']);
 
 /**
  * Spreads requests over the inference backends, round robin over those whose circuit is closed.
@@ -75,10 +80,16 @@ export class BackendPool {
           continue;
         }
         // 503 from the service means "not ready / queue full here": another backend may take it.
-        if (res.status === 503 && attempt < this.opts.retries && this.backends.length > tried.size) {
-          backend.breaker.failure();
-          lastError = new Error(`backend ${backend.url} answered 503`);
-          continue;
+        // A busy backend is not a broken one: only a 503 for another reason counts against its circuit.
+        if (res.status === 503) {
+          const busy = BUSY_CODES.has(await errorCode(res));
+          if (busy) backend.breaker.success();
+          else backend.breaker.failure();
+          if (attempt < this.opts.retries && this.backends.length > tried.size) {
+            lastError = new Error(`backend ${backend.url} answered 503`);
+            continue;
+          }
+          return res;
         }
         backend.breaker.success();
         return res;
@@ -102,7 +113,10 @@ export class BackendPool {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     try {
-      const headers = this.opts.token ? { ...req.headers, authorization: `Bearer ${this.opts.token}` } : req.headers;
+      // The backend refuses work it cannot finish within this budget instead of letting it time out here.
+      const headers: Record<string, string> = { ...req.headers, 'x-request-budget-ms': String(timeoutMs) };
+      if (req.tenant) headers['x-tenant'] = req.tenant;
+      if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
       const res = await withTimeout(
         this.fetchImpl(`${backend.url}${req.path}`, { method: req.method, headers, body: req.body, signal: controller.signal }),
         timeoutMs,
@@ -153,5 +167,14 @@ export class BackendPool {
   /** Probes every backend; used by /ready and the scheduled handler. */
   async checkAll(): Promise<Array<{ url: string; ready: boolean }>> {
     return Promise.all(this.backends.map(async (b) => ({ url: b.url, ready: await this.probe(b) })));
+  }
+}
+
+async function errorCode(res: Response): Promise<string> {
+  try {
+    const body = (await res.clone().json()) as { error?: { code?: unknown } };
+    return typeof body.error?.code === 'string' ? body.error.code : '';
+  } catch {
+    return '';
   }
 }

@@ -1,14 +1,21 @@
 import { ApiError } from '../errors.ts';
 import type { PackOutput } from '../pack/manifest.ts';
 import type { SequenceOutputs } from '../model/run-batch.ts';
+import { LOCAL_TENANT, type Work } from './work.ts';
 
 export interface BatchQueueOptions {
   /** Padded tokens (batch size x longest sequence) one call may hold. */
   maxBatchTokens: number;
   /** How long the first waiting item may wait for company before its batch runs. */
   maxWaitMs: number;
-  /** Items waiting before enqueue refuses with queue_full. */
+  /**
+   * Items waiting before a tenant that already has work queued is refused with queue_full. A
+   * tenant with nothing queued may go up to twice this, so one tenant filling the queue cannot
+   * turn everyone else away.
+   */
   maxDepth: number;
+  /** Tokens one tenant may have waiting; a tenant with nothing waiting may always queue one request. */
+  maxTenantTokens?: number;
 }
 
 export interface BatchStats {
@@ -25,22 +32,49 @@ interface Item {
   seq: number[];
   outputs: readonly PackOutput[];
   key: string;
+  deadline: number | undefined;
+  signal: AbortSignal | undefined;
   resolve: (o: SequenceOutputs) => void;
   reject: (e: unknown) => void;
 }
+
+interface Tenant {
+  items: Item[];
+  tokens: number;
+  /** Tokens this tenant has had run while it had work waiting: the fair-share clock. */
+  served: number;
+}
+
+/** Give up on a deadline this close: the answer would still have to travel back. */
+const DEADLINE_MARGIN_MS = 50;
 
 /**
  * Groups sequences into model calls. One loop owns the model: it runs a batch, then takes the
  * next, so calls never overlap and a burst of requests becomes a few large calls. Items are only
  * batched with items that want the same outputs, so an embedding request never pays for the
  * vocabulary projection another request asked for.
+ *
+ * Model time is shared between tenants by tokens: each batch is filled from the tenant that has
+ * been served the fewest tokens while waiting, so a newcomer's short text rides in the next batch
+ * however many windows another tenant has queued. Work whose caller has gone (disconnected, or
+ * past its deadline) is dropped before it reaches the model.
  */
 export class BatchQueue {
-  private readonly waiting: Item[] = [];
+  private readonly tenants = new Map<string, Tenant>();
+  private readonly watched = new WeakMap<AbortSignal, Array<[string, Item]>>();
+  private waitingCount = 0;
   private running = false;
+  private runningTokens = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  /**
+   * Recent model throughput, as decayed sums so larger batches weigh by their size: over all
+   * batches, and over batches at least half full. A backlog runs in full batches, and a few short
+   * texts alone would make the rate look several times slower than a backlog actually drains.
+   */
+  private recent = { tokens: 0, seconds: 0 };
+  private recentFull = { tokens: 0, seconds: 0 };
 
   constructor(
     private readonly run: Runner,
@@ -49,22 +83,89 @@ export class BatchQueue {
   ) {}
 
   get depth(): number {
-    return this.waiting.length;
+    return this.waitingCount;
+  }
+
+  /** Measured real tokens per second of model time; null before the first batch. */
+  get tokensPerSecond(): number | null {
+    const r = this.recentFull.seconds > 0 ? this.recentFull : this.recent;
+    return r.seconds > 0 ? r.tokens / r.seconds : null;
   }
 
   /** Reserves room for n items at once so a request is taken whole or refused whole. */
-  hasRoomFor(n: number): boolean {
-    return this.waiting.length + n <= this.opts.maxDepth;
+  hasRoomFor(n: number, tenant = LOCAL_TENANT): boolean {
+    const t = this.tenants.get(tenant);
+    const limit = t && t.items.length > 0 ? this.opts.maxDepth : 2 * this.opts.maxDepth;
+    return this.waitingCount + n <= limit;
   }
 
-  submit(seq: number[], outputs: readonly PackOutput[]): Promise<SequenceOutputs> {
+  /**
+   * Admits a whole request of `windows` sequences holding `tokens` tokens, or throws: queue_full
+   * when the queue or the tenant's budget is full, deadline_unmeetable when the work ahead of it
+   * (under fair share) cannot run before its deadline.
+   */
+  admit(windows: number, tokens: number, work: Work): void {
+    if (this.closed) throw new ApiError('not_ready', 'the service is shutting down', { retryAfter: 1 });
+    if (!this.hasRoomFor(windows, work.tenant)) {
+      throw new ApiError('queue_full', 'the inference queue is full; retry shortly', { retryAfter: this.retryAfterFor(this.queuedTokens() / 2) });
+    }
+    const mine = this.tenants.get(work.tenant)?.tokens ?? 0;
+    const budget = this.opts.maxTenantTokens;
+    if (budget !== undefined && mine > 0 && mine + tokens > budget) {
+      throw new ApiError('queue_full', `this caller already has ${mine} tokens waiting for the model; retry once they have run`, {
+        retryAfter: this.retryAfterFor(mine),
+      });
+    }
+    this.checkDeadline(tokens, work);
+  }
+
+  /** Throws deadline_unmeetable when `tokens` more from this tenant cannot run before its deadline. */
+  checkDeadline(tokens: number, work: Work): void {
+    if (work.deadline === undefined) return;
+    const wait = this.estimateWaitMs(work.tenant, tokens);
+    if (wait === null) return;
+    const left = work.deadline - Date.now() - DEADLINE_MARGIN_MS;
+    if (wait > left) {
+      throw new ApiError('deadline_unmeetable', `the work queued ahead needs about ${Math.ceil(wait)} ms; the request allows ${Math.max(0, Math.round(left))} ms`, {
+        retryAfter: Math.max(1, Math.ceil((wait - Math.max(0, left)) / 1000)),
+      });
+    }
+  }
+
+  /**
+   * How long until `tokens` more from `tenant` would have run. Under fair share every other
+   * tenant runs at most as many tokens as this tenant has waiting (these included) before this
+   * tenant's last one, so that is what is counted from each.
+   */
+  estimateWaitMs(tenant: string, tokens: number): number | null {
+    const rate = this.tokensPerSecond;
+    if (rate === null) return null;
+    const mine = (this.tenants.get(tenant)?.tokens ?? 0) + tokens;
+    let ahead = this.runningTokens + mine;
+    for (const [name, t] of this.tenants) if (name !== tenant) ahead += Math.min(t.tokens, mine);
+    return (ahead / rate) * 1000;
+  }
+
+  submit(seq: number[], outputs: readonly PackOutput[], work?: Work): Promise<SequenceOutputs> {
     if (this.closed) return Promise.reject(new ApiError('not_ready', 'the service is shutting down', { retryAfter: 1 }));
-    if (!this.hasRoomFor(1)) {
+    const tenantName = work?.tenant ?? LOCAL_TENANT;
+    if (!this.hasRoomFor(1, tenantName)) {
       return Promise.reject(new ApiError('queue_full', 'the inference queue is full; retry shortly', { retryAfter: 1 }));
     }
     const sorted = [...outputs].sort();
     return new Promise((resolve, reject) => {
-      this.waiting.push({ seq, outputs: sorted, key: sorted.join(','), resolve, reject });
+      const item: Item = { seq, outputs: sorted, key: sorted.join(','), deadline: work?.deadline, signal: work?.signal, resolve, reject };
+      let t = this.tenants.get(tenantName);
+      if (!t) {
+        // A tenant joining (or coming back) starts level with the least-served one waiting: it
+        // can neither bank model time while idle nor be charged for what it had before.
+        t = { items: [], tokens: 0, served: this.leastServed() };
+        this.tenants.set(tenantName, t);
+      }
+      t.items.push(item);
+      t.tokens += seq.length;
+      this.waitingCount++;
+      if (item.signal) this.watch(item.signal, tenantName, item);
       this.schedule();
     });
   }
@@ -72,7 +173,7 @@ export class BatchQueue {
   /** Stops taking work and resolves once everything already queued has run. */
   async drain(): Promise<void> {
     this.closed = true;
-    if (!this.running && this.waiting.length === 0) return;
+    if (!this.running && this.waitingCount === 0) return;
     // Queued work need not wait out the batching delay any more.
     if (this.timer) {
       clearTimeout(this.timer);
@@ -82,9 +183,61 @@ export class BatchQueue {
     await new Promise<void>((r) => this.idleWaiters.push(r));
   }
 
+  /** A caller that hangs up frees its places at once rather than when their turn comes; one listener per request. */
+  private watch(signal: AbortSignal, tenant: string, item: Item): void {
+    let items = this.watched.get(signal);
+    if (!items) {
+      const list: Array<[string, Item]> = [];
+      this.watched.set(signal, list);
+      signal.addEventListener('abort', () => {
+        for (const [t, i] of list) this.remove(t, i, gone(i));
+      }, { once: true });
+      items = list;
+    }
+    items.push([tenant, item]);
+  }
+
+  private queuedTokens(): number {
+    let n = 0;
+    for (const t of this.tenants.values()) n += t.tokens;
+    return n;
+  }
+
+  private retryAfterFor(tokens: number): number {
+    const rate = this.tokensPerSecond;
+    return rate === null ? 1 : Math.max(1, Math.ceil(tokens / rate));
+  }
+
+  private leastServed(): number {
+    let min = Infinity;
+    for (const t of this.tenants.values()) min = Math.min(min, t.served);
+    return min === Infinity ? 0 : min;
+  }
+
+  private remove(tenantName: string, item: Item, err: ApiError): void {
+    const t = this.tenants.get(tenantName);
+    const i = t ? t.items.indexOf(item) : -1;
+    if (!t || i < 0) return; // already taken into a batch
+    t.items.splice(i, 1);
+    t.tokens -= item.seq.length;
+    this.waitingCount--;
+    if (t.items.length === 0) this.tenants.delete(tenantName);
+    item.reject(err);
+  }
+
+  /** Rejects work nobody waits for any more, so it never takes model time. */
+  private dropGone(): void {
+    const now = Date.now();
+    for (const [name, t] of [...this.tenants]) {
+      for (const item of [...t.items]) {
+        if (item.signal?.aborted || (item.deadline !== undefined && item.deadline <= now)) this.remove(name, item, gone(item));
+      }
+    }
+  }
+
   private schedule(): void {
     if (this.running) return;
-    const full = this.paddedTokens(this.takeCompatible(false)) >= this.opts.maxBatchTokens;
+    const full = this.paddedTokens(this.takeBatch(false)) >= this.opts.maxBatchTokens;
     if (full || this.opts.maxWaitMs === 0 || this.closed) {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
@@ -101,8 +254,12 @@ export class BatchQueue {
     if (this.running) return;
     this.running = true;
     try {
-      while (this.waiting.length > 0) {
-        const batch = this.takeCompatible(true);
+      for (;;) {
+        this.dropGone();
+        if (this.waitingCount === 0) break;
+        const batch = this.takeBatch(true);
+        const realTokens = batch.reduce((n, i) => n + i.seq.length, 0);
+        this.runningTokens = realTokens;
         const started = performance.now();
         try {
           const outs = await this.run(batch.map((i) => i.seq), batch[0]!.outputs);
@@ -110,14 +267,14 @@ export class BatchQueue {
         } catch (err) {
           for (const item of batch) item.reject(err);
         }
-        const realTokens = batch.reduce((n, i) => n + i.seq.length, 0);
-        this.onBatch({
-          size: batch.length,
-          paddedTokens: this.paddedTokens(batch),
-          realTokens,
-          seconds: (performance.now() - started) / 1000,
-          outputs: batch[0]!.key,
-        });
+        const seconds = (performance.now() - started) / 1000;
+        this.runningTokens = 0;
+        const paddedTokens = this.paddedTokens(batch);
+        for (const r of paddedTokens * 2 >= this.opts.maxBatchTokens ? [this.recent, this.recentFull] : [this.recent]) {
+          r.tokens = r.tokens * 0.8 + realTokens;
+          r.seconds = r.seconds * 0.8 + seconds;
+        }
+        this.onBatch({ size: batch.length, paddedTokens, realTokens, seconds, outputs: batch[0]!.key });
       }
     } finally {
       this.running = false;
@@ -126,31 +283,60 @@ export class BatchQueue {
   }
 
   /**
-   * The oldest item and the compatible items after it, as many as fit the token budget.
-   * Sequences of similar length are preferred so padding stays small.
+   * The next batch: the least-served tenant's oldest item sets the outputs, then the batch is
+   * filled one item at a time from whichever tenant (counting this batch) has been served least,
+   * taking each tenant's oldest compatible item that still fits the token budget.
    */
-  private takeCompatible(remove: boolean): Item[] {
-    const head = this.waiting[0];
-    if (!head) return [];
-    const candidates = this.waiting.filter((i) => i.key === head.key);
-    // Head first (fairness), then the rest by closeness in length to the head.
-    const rest = candidates.slice(1).sort((a, b) => Math.abs(a.seq.length - head.seq.length) - Math.abs(b.seq.length - head.seq.length));
-    const chosen: Item[] = [head];
-    let width = head.seq.length;
-    for (const item of rest) {
-      const w = Math.max(width, item.seq.length);
-      if (w * (chosen.length + 1) > this.opts.maxBatchTokens) continue;
-      chosen.push(item);
-      width = w;
+  private takeBatch(remove: boolean): Item[] {
+    const order = [...this.tenants.entries()].filter(([, t]) => t.items.length > 0);
+    if (order.length === 0) return [];
+    const served = new Map(order.map(([name, t]) => [name, t.served]));
+    const first = order.reduce((a, b) => (served.get(b[0])! < served.get(a[0])! ? b : a));
+    const key = first[1].items[0]!.key;
+    const taken = new Set<Item>();
+    const chosen: Array<{ tenant: string; item: Item }> = [];
+    const done = new Set<string>();
+    let width = 0;
+    for (;;) {
+      let pick: [string, Tenant] | null = null;
+      for (const entry of order) {
+        if (done.has(entry[0])) continue;
+        if (!pick || served.get(entry[0])! < served.get(pick[0])!) pick = entry;
+      }
+      if (!pick) break;
+      const [name, t] = pick;
+      const next = t.items.find((i) => !taken.has(i) && i.key === key && Math.max(width, i.seq.length) * (chosen.length + 1) <= this.opts.maxBatchTokens);
+      // The first item always goes, even past the budget: a lone window has nowhere else to run.
+      const item = next ?? (chosen.length === 0 ? t.items[0] : undefined);
+      if (!item) {
+        done.add(name);
+        continue;
+      }
+      taken.add(item);
+      chosen.push({ tenant: name, item });
+      served.set(name, served.get(name)! + item.seq.length);
+      width = Math.max(width, item.seq.length);
     }
     if (remove) {
-      const set = new Set(chosen);
-      for (let i = this.waiting.length - 1; i >= 0; i--) if (set.has(this.waiting[i]!)) this.waiting.splice(i, 1);
+      for (const { tenant, item } of chosen) {
+        const t = this.tenants.get(tenant)!;
+        t.items.splice(t.items.indexOf(item), 1);
+        t.tokens -= item.seq.length;
+        t.served += item.seq.length;
+        this.waitingCount--;
+      }
+      for (const [name, t] of order) if (t.items.length === 0) this.tenants.delete(name);
     }
-    return chosen;
+    return chosen.map((c) => c.item);
   }
 
   private paddedTokens(items: Item[]): number {
     return items.length === 0 ? 0 : items.length * Math.max(...items.map((i) => i.seq.length));
   }
+}
+
+function gone(item: Item): ApiError {
+  return item.signal?.aborted
+    ? new ApiError('timeout', 'the caller disconnected before this work reached the model')
+    : new ApiError('timeout', "the caller's deadline passed before this work reached the model");
 }

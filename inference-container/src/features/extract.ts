@@ -1,5 +1,6 @@
 import type { LogprobStats, Pooling, TokenScore, WindowSpan } from '@detector/contract';
 import type { BatchQueue } from '../batching/batch-queue.ts';
+import type { Work } from '../batching/work.ts';
 import type { ModelPack } from '../pack/load-pack.ts';
 import type { PackOutput } from '../pack/manifest.ts';
 import type { Encoded } from '../pack/tokenizer.ts';
@@ -47,7 +48,7 @@ export function planFor(pack: ModelPack, tokenCount: number, overlap: number) {
  * Turns one tokenized text into features: windows of at most the
  * pack's length, each sent through the batching queue, then put back together.
  */
-export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encoded: Encoded, opts: ExtractOptions): Promise<TextFeatures> {
+export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encoded: Encoded, opts: ExtractOptions, work?: Work): Promise<TextFeatures> {
   const m = pack.manifest;
   const bos = m.prepend_bos ? 1 : 0;
   const plan = planFor(pack, encoded.ids.length, opts.overlap);
@@ -55,7 +56,7 @@ export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encode
   const results = await Promise.all(
     plan.map((w) => {
       const ids = encoded.ids.slice(w.start, w.end);
-      return queue.submit(m.prepend_bos ? [m.bos_token_id, ...ids] : ids, outputs);
+      return queue.submit(m.prepend_bos ? [m.bos_token_id, ...ids] : ids, outputs, work);
     }),
   );
 

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { allowedMethods, openApiDocument, serviceRoutes } from '@detector/contract';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { currentWork, LOCAL_TENANT, type Work } from '../batching/work.ts';
 import { ApiError } from '../errors.ts';
 import type { InferenceService } from '../service.ts';
 import { detectRoutes } from './routes/detect.ts';
@@ -48,6 +49,22 @@ export function serviceDocument(): Record<string, unknown> {
   );
 }
 
+/**
+ * The caller's share and deadline: `X-Tenant` names whose fair share the work counts against
+ * (absent = one shared `local` tenant), `X-Request-Budget-Ms` how long from now the caller will
+ * wait (a duration, so the two machines' clocks need not agree). Queued work is dropped once the
+ * budget is spent or the connection closes.
+ */
+export const workFromRequest: MiddlewareHandler = async (c, next) => {
+  const tenant = c.req.header('x-tenant') ?? LOCAL_TENANT;
+  if (!/^[A-Za-z0-9:_.-]{1,128}$/.test(tenant)) throw new ApiError('invalid_request', 'X-Tenant must be 1-128 characters of A-Z a-z 0-9 : _ . -');
+  const budget = c.req.header('x-request-budget-ms');
+  if (budget !== undefined && !/^[0-9]{1,9}$/.test(budget)) throw new ApiError('invalid_request', 'X-Request-Budget-Ms must be a whole number of milliseconds');
+  const work: Work = { tenant, signal: c.req.raw.signal };
+  if (budget !== undefined) work.deadline = Date.now() + Number(budget);
+  await currentWork.run(work, () => next());
+};
+
 export function createApp(service: InferenceService): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
@@ -71,7 +88,7 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     if (!service.ready) throw new ApiError('not_ready', 'the model is still loading', { retryAfter: 1 });
     await next();
   };
-  for (const path of ['/v1/*', '/analyze']) app.use(path, limitBody, requireReady);
+  for (const path of ['/v1/*', '/analyze']) app.use(path, limitBody, requireReady, workFromRequest);
 
   app.route('/', opsRoutes);
   app.route('/', embeddingRoutes);
