@@ -40,13 +40,23 @@ export const configSchema = z
     /** Abstain on non-English text (fastText lid.176); off saves about 1 s of start-up. */
     LANGUAGE_ID: z.enum(['on', 'off']).default('on'),
     ORT_INTRA_OP_THREADS: int(Math.max(1, os.availableParallelism()), 1),
+    /** ONNX Runtime's CPU arena keeps every buffer a burst grew for the life of the process; off,
+     *  a large batch's tensors go back to the system when the call ends. */
+    ORT_CPU_MEM_ARENA: z.enum(['on', 'off']).default('off'),
+    /** Reuses one planned block per input shape; off, each tensor is allocated on its own. */
+    ORT_MEM_PATTERN: z.enum(['on', 'off']).default('on'),
     MAX_TEXT_CHARS: int(100_000, 1),
     MAX_BATCH_TEXTS: int(64, 1),
     MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
     /** Padded tokens (batch size x longest sequence) one model call may hold. The vocabulary projection
      *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */
     BATCH_MAX_TOKENS: int(2048, 1),
-    BATCH_MAX_WAIT_MS: int(4, 0),
+    /** Megabytes one [tokens x vocab] float tensor of the log-probability statistics may take in one
+     *  model call; a batch asking for them is run in slices under it. ONNX Runtime holds several such
+     *  tensors at once, so this, not BATCH_MAX_TOKENS, sets the service's peak memory. 0 = no limit. */
+    BATCH_MAX_VOCAB_MB: int(64, 0),
+    /** With the model idle a window runs at once; a non-zero value makes it wait this long for company. */
+    BATCH_MAX_WAIT_MS: int(0, 0),
     /** Windows waiting in the queue before new requests are turned away with 503. */
     QUEUE_MAX_WINDOWS: int(1024, 1),
     WINDOW_OVERLAP_TOKENS: int(64, 0),
