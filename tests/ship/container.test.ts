@@ -40,6 +40,17 @@ describe('the image entrypoint and health check, run outside Docker', () => {
   });
   afterAll(async () => stopPid(service, 'SIGKILL'));
 
+  it('the compiled service loads the S3 client only through a dynamic import, for a bucket source', () => {
+    const dist = path.join(ROOT, 'inference-container/dist');
+    const files = fs.readdirSync(dist).filter((f) => f.endsWith('.js'));
+    const withS3 = files.filter((f) => fs.readFileSync(path.join(dist, f), 'utf8').includes('@aws-sdk/client-s3'));
+    expect(withS3).toHaveLength(1);
+    const main = fs.readFileSync(path.join(dist, 'main.js'), 'utf8');
+    // Reached from main.js only as import("./<chunk>"), never as a static import.
+    expect(main).toContain(`import("./${withS3[0]}")`);
+    expect(main).not.toMatch(new RegExp(`from\\s*"\\./${withS3[0]!.replace('.', '\\.')}"`));
+  });
+
   it('health check exits non-zero while nothing answers', async () => {
     const r = await healthcheck(port);
     expect(r.code).toBe(1);
