@@ -1,7 +1,7 @@
 /**
  * Inference benchmark: `pnpm bench`. Prints, side by side from one run, the service as it ships
  * ("now") and the service with the settings it had before (a 4 ms batching wait, one unsliced call
- * per batch, ONNX Runtime's CPU arena on, the S3 client loaded at start, TypeScript through tsx),
+ * per batch, the S3 client loaded at start, TypeScript through tsx),
  * each against bare ONNX Runtime doing the same model work in this process, interleaved:
  *
  * - service / bare throughput on `POST /v1/detect` (256-token texts) one request at a time and
@@ -63,7 +63,7 @@ const VARIANTS: Variant[] = [
   {
     name: 'before',
     args: ['--import', 'tsx', '--import', '@aws-sdk/client-s3', 'src/main.ts'],
-    env: { BATCH_MAX_WAIT_MS: '4', BATCH_MAX_VOCAB_MB: '0', ORT_CPU_MEM_ARENA: 'on' },
+    env: { BATCH_MAX_WAIT_MS: '4', BATCH_MAX_VOCAB_MB: '0' },
   },
   // The image runs the compiled service; without a build (`pnpm --filter ./inference-container build`) the source runs.
   // The image's entrypoint also sets MALLOC_ARENA_MAX=2.

@@ -22,7 +22,7 @@ export interface LoadPackOptions {
   intraOpThreads: number;
   /** Extra execution providers tried before the CPU (for example 'cuda' in a GPU image). */
   executionProviders?: string[];
-  /** ONNX Runtime's CPU arena (default off: a burst's buffers go back to the system afterwards). */
+  /** ONNX Runtime's CPU arena (default on). */
   cpuMemArena?: boolean;
   memPattern?: boolean;
 }
@@ -56,7 +56,7 @@ export async function loadPack(dir: string, opts: LoadPackOptions): Promise<Mode
   const session = await WorkerSession.create(modelPath, {
     intraOpNumThreads: opts.intraOpThreads,
     executionProviders: [...(opts.executionProviders ?? []), 'cpu'],
-    enableCpuMemArena: opts.cpuMemArena ?? false,
+    enableCpuMemArena: opts.cpuMemArena ?? true,
     enableMemPattern: opts.memPattern ?? true,
   });
   for (const name of ['input_ids', 'attention_mask']) {
