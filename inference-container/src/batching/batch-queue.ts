@@ -6,7 +6,8 @@ import { LOCAL_TENANT, type Work } from './work.ts';
 export interface BatchQueueOptions {
   /** Padded tokens (batch size x longest sequence) one call may hold. */
   maxBatchTokens: number;
-  /** How long the first waiting item may wait for company before its batch runs. */
+  /** How long the first item to reach an idle model may wait for company (0: it runs at once,
+   *  and what arrives while a call runs makes up the next batch). */
   maxWaitMs: number;
   /**
    * Items waiting before a tenant that already has work queued is refused with queue_full. A
@@ -65,7 +66,8 @@ export class BatchQueue {
   private waitingCount = 0;
   private running = false;
   private runningTokens = 0;
-  private timer: NodeJS.Timeout | null = null;
+  /** Cancels the pending start of the loop, when one is scheduled. */
+  private timer: (() => void) | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   /**
@@ -176,7 +178,7 @@ export class BatchQueue {
     if (!this.running && this.waitingCount === 0) return;
     // Queued work need not wait out the batching delay any more.
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer();
       this.timer = null;
       void this.loop();
     }
@@ -238,15 +240,24 @@ export class BatchQueue {
   private schedule(): void {
     if (this.running) return;
     const full = this.paddedTokens(this.takeBatch(false)) >= this.opts.maxBatchTokens;
-    if (full || this.opts.maxWaitMs === 0 || this.closed) {
-      if (this.timer) clearTimeout(this.timer);
+    if (full || this.closed) {
+      this.timer?.();
       this.timer = null;
       void this.loop();
     } else if (!this.timer) {
-      this.timer = setTimeout(() => {
+      // With no wait the call still starts after the current turn of the event loop, so the
+      // windows one request submits together go into the same call.
+      const start = () => {
         this.timer = null;
         void this.loop();
-      }, this.opts.maxWaitMs);
+      };
+      if (this.opts.maxWaitMs === 0) {
+        const t = setImmediate(start);
+        this.timer = () => clearImmediate(t);
+      } else {
+        const t = setTimeout(start, this.opts.maxWaitMs);
+        this.timer = () => clearTimeout(t);
+      }
     }
   }
 

@@ -20,10 +20,13 @@ export type SandboxReply =
   | { refused: { code: ErrorCode; message: string; retryAfter?: number } }
   | { crashed: string };
 
-const CHILD = fileURLToPath(new URL('./sandbox-child.ts', import.meta.url));
+// Compiled (dist/, as the image runs it) the child is plain JavaScript beside this code; from
+// source it needs the TypeScript loader.
+const COMPILED = import.meta.url.endsWith('.js');
+const CHILD = fileURLToPath(new URL(COMPILED ? './sandbox-child.js' : './sandbox-child.ts', import.meta.url));
 // Resolved from here, not from the service's flags or working directory, so a child starts the
 // same way under `node --import tsx`, the tsx CLI and vitest.
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const LOADER = COMPILED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 // A parser can allocate quickly; the cap may be overshot by what it gains in one interval.
 const RSS_POLL_MS = 50;
 const STDERR_TAIL_BYTES = 4096;
@@ -116,7 +119,7 @@ export class ExtractSandbox {
 
   #spawn(): Worker {
     const proc = fork(CHILD, [], {
-      execArgv: ['--import', TSX, `--max-old-space-size=${this.cfg.EXTRACT_MAX_HEAP_MB}`],
+      execArgv: [...LOADER, `--max-old-space-size=${this.cfg.EXTRACT_MAX_HEAP_MB}`],
       serialization: 'advanced', // the upload's bytes cross as bytes, not as JSON
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -13,12 +13,55 @@ export interface SequenceOutputs {
 }
 
 const PER_LAYER: PackOutput[] = ['mean_pooled', 'last_token'];
+/** Outputs computed from the [tokens x vocab] projection. */
+const VOCAB: PackOutput[] = ['token_logprob', 'expected_logprob', 'logprob_variance'];
+
+/** Padded tokens whose [tokens x vocab] float32 tensor fits in `mb` megabytes (0 = unlimited). */
+export function vocabTokenBudget(mb: number, vocabSize: number): number {
+  return mb === 0 ? Infinity : Math.floor((mb * 1024 * 1024) / (4 * vocabSize));
+}
+
+/**
+ * Consecutive slices of `seqs` whose padded size stays within `budget` tokens (a sequence longer
+ * than the budget goes alone). Sequences arrive grouped by similar length, so slicing in order
+ * keeps padding small.
+ */
+export function sliceByTokens(seqs: number[][], budget: number): number[][][] {
+  const slices: number[][][] = [];
+  let cur: number[][] = [];
+  let width = 0;
+  for (const s of seqs) {
+    const w = Math.max(width, s.length);
+    if (cur.length > 0 && w * (cur.length + 1) > budget) {
+      slices.push(cur);
+      cur = [];
+    }
+    width = cur.length === 0 ? s.length : Math.max(width, s.length);
+    cur.push(s);
+  }
+  if (cur.length > 0) slices.push(cur);
+  return slices;
+}
 
 /**
  * One model call over right-padded sequences. The caller passes token ids that already include
  * BOS; outputs not named are never computed (ONNX Runtime prunes the graph to what is fetched).
  */
-export async function runBatch(pack: ModelPack, seqs: number[][], outputs: readonly PackOutput[]): Promise<SequenceOutputs[]> {
+export async function runBatch(pack: ModelPack, seqs: number[][], outputs: readonly PackOutput[], vocabTokens = Infinity): Promise<SequenceOutputs[]> {
+  // The log-probability statistics hold several [tokens x vocab] tensors at once: peak memory grows
+  // with the call's tokens, while speed stops growing well before, so such calls run in slices.
+  if (outputs.some((o) => VOCAB.includes(o)) && seqs.length > 1) {
+    const slices = sliceByTokens(seqs, vocabTokens);
+    if (slices.length > 1) {
+      const out: SequenceOutputs[] = [];
+      for (const slice of slices) out.push(...(await runOne(pack, slice, outputs)));
+      return out;
+    }
+  }
+  return runOne(pack, seqs, outputs);
+}
+
+async function runOne(pack: ModelPack, seqs: number[][], outputs: readonly PackOutput[]): Promise<SequenceOutputs[]> {
   const batch = seqs.length;
   const width = Math.max(...seqs.map((s) => s.length));
   const ids = new BigInt64Array(batch * width).fill(BigInt(pack.manifest.pad_token_id));

@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 export interface SessionOptions {
   intraOpNumThreads: number;
   executionProviders: string[];
+  enableCpuMemArena: boolean;
+  enableMemPattern: boolean;
 }
 
 export interface BatchInputs {

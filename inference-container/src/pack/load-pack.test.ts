@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_PACK, BUNDLED_PACKS_DIR } from '../config.ts';
-import { runBatch } from '../model/run-batch.ts';
+import { runBatch, sliceByTokens, vocabTokenBudget } from '../model/run-batch.ts';
 import { loadPack, PackError, type ModelPack } from './load-pack.ts';
 import { maxAbsDiff, sum, type Reference } from './reference.ts';
 
@@ -46,6 +46,28 @@ describe('model pack', () => {
         expect(maxAbsDiff(batched[i]![name]!, alone![name]!)).toBeLessThan(1e-4);
       }
     }
+  });
+
+  it('gives the same outputs when a batch runs in slices under a vocabulary budget', async () => {
+    const seqs = ['One.', 'Two short words.', 'A third, rather longer, sentence with more tokens.', 'Four.'].map((t) => [
+      pack.manifest.bos_token_id,
+      ...pack.tokenizer.encode(t).ids,
+    ]);
+    const whole = await runBatch(pack, seqs, ALL);
+    const sliced = await runBatch(pack, seqs, ALL, 12);
+    expect(sliced).toHaveLength(seqs.length);
+    for (let i = 0; i < seqs.length; i++) {
+      for (const name of ALL) expect(maxAbsDiff(sliced[i]![name]!, whole[i]![name]!)).toBeLessThan(1e-4);
+    }
+  });
+
+  it('slices keep their order and stay within the token budget unless one sequence alone is larger', () => {
+    const seqs = [3, 3, 4, 9, 2, 2, 2].map((n) => Array.from({ length: n }, (_, i) => i));
+    const slices = sliceByTokens(seqs, 8);
+    expect(slices.flat()).toEqual(seqs);
+    expect(slices.map((s) => s.map((q) => q.length))).toEqual([[3, 3], [4], [9], [2, 2, 2]]);
+    expect(vocabTokenBudget(64, 16384)).toBe(1024);
+    expect(vocabTokenBudget(0, 16384)).toBe(Infinity);
   });
 
   it('computes only the outputs asked for', async () => {

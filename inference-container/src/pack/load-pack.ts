@@ -22,6 +22,9 @@ export interface LoadPackOptions {
   intraOpThreads: number;
   /** Extra execution providers tried before the CPU (for example 'cuda' in a GPU image). */
   executionProviders?: string[];
+  /** ONNX Runtime's CPU arena (default on). */
+  cpuMemArena?: boolean;
+  memPattern?: boolean;
 }
 
 /** Loads and verifies a pack; refuses one whose files do not match their recorded sha256. */
@@ -53,6 +56,8 @@ export async function loadPack(dir: string, opts: LoadPackOptions): Promise<Mode
   const session = await WorkerSession.create(modelPath, {
     intraOpNumThreads: opts.intraOpThreads,
     executionProviders: [...(opts.executionProviders ?? []), 'cpu'],
+    enableCpuMemArena: opts.cpuMemArena ?? true,
+    enableMemPattern: opts.memPattern ?? true,
   });
   for (const name of ['input_ids', 'attention_mask']) {
     if (!session.inputNames.includes(name)) {
