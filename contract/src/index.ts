@@ -5,3 +5,4 @@ export * from './detect.ts';
 export * from './extract.ts';
 export * from './api-error.ts';
 export * from './body.ts';
+export * from './prepare.ts';

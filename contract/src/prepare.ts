@@ -1,5 +1,5 @@
-import { textProblem } from '@detector/contract';
-import { ApiError } from '../errors.ts';
+import { ApiError } from './api-error.ts';
+import { textProblem } from './text.ts';
 
 export interface TextLimits {
   maxTextChars: number;

@@ -1,5 +1,4 @@
-import { logisticScore, sigmoid } from './heads/logistic.ts';
-import { mlpScore } from './heads/mlp.ts';
+import { logisticScore, mlpScore, sigmoid } from './heads.ts';
 import type { Detector, Head } from './schema.ts';
 import { standardize } from './standardize.ts';
 

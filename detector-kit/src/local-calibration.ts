@@ -1,4 +1,5 @@
-import type { LocalCalibration } from './schema.ts';
+import { featureVector, type FeatureInputs } from './feature-vector.ts';
+import type { Detector, LocalCalibration } from './schema.ts';
 
 /**
  * Thresholds set by a text's neighbours, and the decision not to answer at all.
@@ -82,4 +83,14 @@ export function localThresholds(cal: LocalCalibration, raw: ArrayLike<number>): 
     distance,
     outOfDistribution: distance > cal.max_distance,
   };
+}
+
+/**
+ * The thresholds for one text: set by its nearest human references when the detector carries a
+ * local calibration (with the verdict that the text is out of distribution), else the global ones.
+ */
+export function thresholdsFor(d: Detector, inputs: FeatureInputs): LocalThresholds {
+  const cal = d.local_calibration;
+  if (!cal) return { strict: d.thresholds.strict.score, balanced: d.thresholds.balanced.score, distance: 0, outOfDistribution: false };
+  return localThresholds(cal, featureVector({ layers: [], pooling: 'mean', ...cal.stats }, inputs));
 }

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_PACK, BUNDLED_PACKS_DIR } from '../src/config.ts';
-import { TextTokenizer } from '../src/pack/tokenizer.ts';
+import { TextTokenizer } from '../src/backends/tokenizer.ts';
 import { measureGemm } from './gemm.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

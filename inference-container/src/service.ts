@@ -1,16 +1,17 @@
 import path from 'node:path';
-import { BatchQueue } from './batching/batch-queue.ts';
+import { BatchQueue } from './core/batch-queue.ts';
 import type { Config } from './config.ts';
 import { ApiError } from './errors.ts';
-import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './features/extract.ts';
-import { resolveLayer } from './features/pooling.ts';
+import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './core/features/text-features.ts';
+import { resolveLayer } from './core/features/pooling.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import { loadPack, type ModelPack } from './pack/load-pack.ts';
-import { runBatch } from './model/run-batch.ts';
-import { DetectorRegistry } from './detectors/registry.ts';
-import { LanguageIdentifier } from './detectors/language.ts';
-import { prepareArtifacts } from './registry/sync.ts';
+import { loadPack, type ModelPack } from './backends/load-pack.ts';
+import { runBatch } from './backends/run-batch.ts';
+import type { FeatureSource } from './core/scoring.ts';
+import { DetectorRegistry } from './core/detector-catalogue.ts';
+import { LanguageIdentifier } from './core/language.ts';
+import { prepareArtifacts } from '@detector/registry/sync.ts';
 
 export interface LoadedModel {
   pack: ModelPack;
@@ -91,6 +92,11 @@ export class InferenceService {
       if (idx === null) throw new ApiError('unknown_layer', `layer ${l} does not exist; this model has layers 0..${n - 1} (or -${n}..-1)`, { details: { layer: l } });
       return idx;
     });
+  }
+
+  /** What scoring needs from one loaded model: its features, and its window length. */
+  featureSource(model: LoadedModel): FeatureSource {
+    return { features: (texts, opts) => this.features(model, texts, opts), maxSequenceLength: model.pack.manifest.max_sequence_length };
   }
 
   /**

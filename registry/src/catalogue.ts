@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { manifestSchema } from '../pack/manifest.ts';
-import { sha256File } from '../pack/sha256.ts';
+import { manifestSchema } from '@detector/detector-kit/pack-manifest.ts';
+import { sha256File } from '@detector/detector-kit/sha256.ts';
 import { readDetectorFile } from './publish.ts';
 import { RegistryError } from './location.ts';
 

@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '../log.ts';
-import { sha256File } from '../pack/sha256.ts';
+import { sha256File } from '@detector/detector-kit/sha256.ts';
 import { createS3Client, downloadTo, getText, type S3Settings } from './bucket.ts';
 import { DETECTOR_INDEX, DETECTORS, detectorIndexSchema, PACKS, packFiles, packFilesSchema } from './layout.ts';
 import { keyFor, parseS3Url, RegistryError, safeName, type BucketLocation } from './location.ts';
+
+/** The caller's logger; the registry only reports what it fetched. */
+type Logger = Record<'info' | 'debug', (msg: string, fields?: Record<string, unknown>) => void>;
 
 export interface ArtifactSettings extends S3Settings {
   MODEL_SOURCE: string;

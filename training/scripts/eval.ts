@@ -5,12 +5,12 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { detectorSchema, type Detector } from '../src/detectors/schema.ts';
-import { parseArgs, startOfflineService } from '../src/training/cli-support.ts';
-import { readJsonl } from '../src/training/dataset.ts';
-import { evaluateDetector, type GroupMetrics } from '../src/training/evaluate.ts';
-import { featurize } from '../src/training/featurize.ts';
-import { rocSvg } from '../src/training/roc-plot.ts';
+import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
+import { parseArgs, startOfflineService } from '../src/cli-support.ts';
+import { readJsonl } from '../src/dataset.ts';
+import { evaluateDetector, type GroupMetrics } from '../src/evaluate.ts';
+import { featurize } from '../src/featurize.ts';
+import { rocSvg } from '../src/roc-plot.ts';
 
 const args = parseArgs(process.argv.slice(2), { detector: 'string', data: 'string', out: 'string' });
 if (!args.data || !args.out) {

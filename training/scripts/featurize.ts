@@ -1,7 +1,7 @@
 /** Computes and caches features for JSONL files: `pnpm featurize --data a.jsonl --data b.jsonl`. */
-import { featurize } from '../src/training/featurize.ts';
-import { readJsonl } from '../src/training/dataset.ts';
-import { parseArgs, startOfflineService } from '../src/training/cli-support.ts';
+import { featurize } from '../src/featurize.ts';
+import { readJsonl } from '../src/dataset.ts';
+import { parseArgs, startOfflineService } from '../src/cli-support.ts';
 
 const args = parseArgs(process.argv.slice(2), { data: 'list' });
 const files = (args.data as string[] | undefined) ?? [];

@@ -12,18 +12,18 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { featureVector } from '../src/detectors/feature-vector.ts';
-import { thresholdAtFpr } from '../src/detectors/metrics.ts';
-import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, detectorSchema, type Detector, type FeatureSpec, type LocalCalibration } from '../src/detectors/schema.ts';
-import { REPO_ROOT, parseArgs, startOfflineService } from '../src/training/cli-support.ts';
-import { featurize } from '../src/training/featurize.ts';
-import { fitPlatt } from '../src/training/fit-detector.ts';
-import { loadSources } from '../src/training/sources.ts';
+import { featureVector } from '@detector/detector-kit/feature-vector.ts';
+import { thresholdAtFpr } from '../src/roc-stats.ts';
+import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, detectorSchema, type Detector, type FeatureSpec, type LocalCalibration } from '@detector/detector-kit/schema.ts';
+import { REPO_ROOT, parseArgs, startOfflineService } from '../src/cli-support.ts';
+import { featurize } from '../src/featurize.ts';
+import { fitPlatt } from '../src/fit-detector.ts';
+import { loadSources } from '../src/sources.ts';
 import {
   RECIPE, buildLocalCalibration, decideRow, fitRows, leaveOneSourceOutScores, summarize, unitResult,
   type SourceRow, type UnitResult,
-} from '../src/training/source-validation.ts';
-import { sourceReport } from '../src/training/source-report.ts';
+} from '../src/source-validation.ts';
+import { sourceReport } from '../src/source-report.ts';
 
 const args = parseArgs(process.argv.slice(2), { v1: 'string', v2: 'string', cap: 'string', out: 'string', report: 'string', name: 'string', version: 'string' });
 const shared = path.resolve(REPO_ROOT, '..', 'shared', 'data');

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config.ts';
-import { createLogger } from '../log.ts';
-import { createMetrics } from '../metrics.ts';
-import { InferenceService } from '../service.ts';
+import { loadConfig } from '@detector/inference-container/config.ts';
+import { createLogger } from '@detector/inference-container/log.ts';
+import { createMetrics } from '@detector/inference-container/metrics.ts';
+import { InferenceService } from '@detector/inference-container/service.ts';
 import { FeatureCache } from './feature-cache.ts';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The service and feature cache the training and evaluation commands share. */
 export async function startOfflineService(opts: { detectors?: boolean } = {}): Promise<{ service: InferenceService; cache: FeatureCache }> {

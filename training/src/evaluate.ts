@@ -1,6 +1,6 @@
-import { thresholdsFor } from '../detectors/detect.ts';
-import { auroc, rocCurve, tprAtFpr } from '../detectors/metrics.ts';
-import type { Detector } from '../detectors/schema.ts';
+import { thresholdsFor } from '@detector/detector-kit/local-calibration.ts';
+import { auroc, rocCurve, tprAtFpr } from './roc-stats.ts';
+import type { Detector } from '@detector/detector-kit/schema.ts';
 import type { Featurized } from './featurize.ts';
 import { featureRows, labelsOf, scoreRows } from './fit-detector.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { TextFeatures } from '../features/extract.ts';
+import type { TextFeatures } from '@detector/inference-container/core/features/text-features.ts';
 
 /** Bump when what is cached changes meaning, so stale entries are never read. */
 const CACHE_VERSION = 'v1';

@@ -1,9 +1,10 @@
-import { featureVector } from '../detectors/feature-vector.ts';
-import { scoreStandardized } from '../detectors/head-score.ts';
-import { fitLogistic } from '../detectors/heads/logistic.ts';
-import { fitMlp } from '../detectors/heads/mlp.ts';
-import type { FeatureSpec, Head, MemberHead } from '../detectors/schema.ts';
-import { fitStandardizer, standardize } from '../detectors/standardize.ts';
+import { featureVector } from '@detector/detector-kit/feature-vector.ts';
+import { scoreStandardized } from '@detector/detector-kit/head-score.ts';
+import { fitLogistic } from './fit/logistic.ts';
+import { fitMlp } from './fit/mlp.ts';
+import type { FeatureSpec, Head, MemberHead } from '@detector/detector-kit/schema.ts';
+import { standardize } from '@detector/detector-kit/standardize.ts';
+import { fitStandardizer } from './fit/standardizer.ts';
 import type { Featurized } from './featurize.ts';
 
 export type MemberConfig = { type: 'logistic_regression'; l2: number } | { type: 'mlp'; l2: number; hidden?: number; epochs?: number };

@@ -1,4 +1,4 @@
-import type { RocPoint } from '../detectors/metrics.ts';
+import type { RocPoint } from './roc-stats.ts';
 
 /** A self-contained SVG of ROC curves with a log-scaled FPR axis, where low-FPR behaviour shows. */
 export function rocSvg(curves: Array<{ name: string; points: RocPoint[] }>, marks: Array<{ name: string; fpr: number; tpr: number }>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auroc, groupBalancedWeights, ratesAt, rocCurve, thresholdAtFpr, tprAtFpr, tprAtWeightedFpr, weightedFprAt } from './metrics.ts';
+import { auroc, groupBalancedWeights, ratesAt, rocCurve, thresholdAtFpr, tprAtFpr, tprAtWeightedFpr, weightedFprAt } from './roc-stats.ts';
 
 describe('metrics', () => {
   it('AUROC is 1 for perfect ranking, 0 for reversed, 0.5 for ties', () => {

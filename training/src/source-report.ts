@@ -1,4 +1,4 @@
-import type { Detector } from '../detectors/schema.ts';
+import type { Detector } from '@detector/detector-kit/schema.ts';
 import type { SourceSummary, UnitResult } from './source-validation.ts';
 import { NON_NATIVE_UNITS } from './sources.ts';
 

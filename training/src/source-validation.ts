@@ -1,8 +1,9 @@
-import { conformalIndex, localThresholds, nearestDistance } from '../detectors/local-calibration.ts';
-import { fitLogistic, type LogisticModel } from '../detectors/heads/logistic.ts';
-import { auroc } from '../detectors/metrics.ts';
-import type { LocalCalibration } from '../detectors/schema.ts';
-import { fitStandardizer, standardize } from '../detectors/standardize.ts';
+import { conformalIndex, localThresholds, nearestDistance } from '@detector/detector-kit/local-calibration.ts';
+import { fitLogistic, type LogisticModel } from './fit/logistic.ts';
+import { auroc } from './roc-stats.ts';
+import type { LocalCalibration } from '@detector/detector-kit/schema.ts';
+import { standardize } from '@detector/detector-kit/standardize.ts';
+import { fitStandardizer } from './fit/standardizer.ts';
 import { NON_NATIVE_UNITS } from './sources.ts';
 
 /**

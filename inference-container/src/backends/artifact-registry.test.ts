@@ -5,12 +5,12 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR, BUNDLED_PACK, BUNDLED_PACKS_DIR, loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
-import { sha256File } from '../pack/sha256.ts';
+import { sha256File } from '@detector/detector-kit/sha256.ts';
 import { startTestService } from '../test-support.ts';
-import { createS3Client, uploadText } from './bucket.ts';
-import { keyFor, parseS3Url, RegistryError } from './location.ts';
-import { publishDetector, publishPack, readIndex, rollbackDetector } from './publish.ts';
-import { prepareArtifacts } from './sync.ts';
+import { createS3Client, uploadText } from '@detector/registry/bucket.ts';
+import { keyFor, parseS3Url, RegistryError } from '@detector/registry/location.ts';
+import { publishDetector, publishPack, readIndex, rollbackDetector } from '@detector/registry/publish.ts';
+import { prepareArtifacts } from '@detector/registry/sync.ts';
 import { startLocalS3, type LocalS3 } from './s3rver.test-support.ts';
 
 const silent = createLogger('silent');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_PACK, BUNDLED_PACKS_DIR } from '../config.ts';
-import { runBatch } from '../model/run-batch.ts';
+import { runBatch } from './run-batch.ts';
 import { loadPack, PackError, type ModelPack } from './load-pack.ts';
 import { maxAbsDiff, sum, type Reference } from './reference.ts';
 

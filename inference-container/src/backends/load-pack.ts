@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { WorkerSession } from '../model/worker-session.ts';
-import { manifestSchema, type Manifest } from './manifest.ts';
-import { sha256File } from './sha256.ts';
+import { WorkerSession } from './worker-session.ts';
+import { manifestSchema, type Manifest } from '@detector/detector-kit/pack-manifest.ts';
+import { sha256File } from '@detector/detector-kit/sha256.ts';
 import { TextTokenizer } from './tokenizer.ts';
 
 export interface ModelPack {

@@ -1,5 +1,5 @@
-import type { ModelPack } from '../pack/load-pack.ts';
-import type { PackOutput } from '../pack/manifest.ts';
+import type { ModelPack } from './load-pack.ts';
+import type { PackOutput } from '@detector/detector-kit/pack-manifest.ts';
 
 /** What one sequence gets back from a model call; only the outputs asked for are present. */
 export interface SequenceOutputs {

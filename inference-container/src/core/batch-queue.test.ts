@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SequenceOutputs } from '../model/run-batch.ts';
-import type { PackOutput } from '../pack/manifest.ts';
+import type { SequenceOutputs } from '../backends/run-batch.ts';
+import type { PackOutput } from '@detector/detector-kit/pack-manifest.ts';
 import { BatchQueue, type BatchStats } from './batch-queue.ts';
 
 /** A runner that records each call and answers each sequence with its own length. */

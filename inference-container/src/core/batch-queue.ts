@@ -1,6 +1,6 @@
 import { ApiError } from '../errors.ts';
-import type { PackOutput } from '../pack/manifest.ts';
-import type { SequenceOutputs } from '../model/run-batch.ts';
+import type { PackOutput } from '@detector/detector-kit/pack-manifest.ts';
+import type { SequenceOutputs } from '../backends/run-batch.ts';
 
 export interface BatchQueueOptions {
   /** Padded tokens (batch size x longest sequence) one call may hold. */

@@ -2,8 +2,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
-import { DetectorRegistry } from './registry.ts';
-import { detectorSchema, type Detector } from './schema.ts';
+import { DetectorRegistry } from './detector-catalogue.ts';
+import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
 
 const bundled = async (): Promise<Detector> =>
   detectorSchema.parse(JSON.parse(await fs.readFile(path.join(BUNDLED_DETECTORS_DIR, `${BUNDLED_DETECTOR}.json`), 'utf8')));

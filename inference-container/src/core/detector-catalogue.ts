@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { ApiError } from '../errors.ts';
-import { resolveLayer } from '../features/pooling.ts';
-import { detectorSchema, type Detector } from './schema.ts';
+import { resolveLayer } from './features/pooling.ts';
+import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
 
 export class DetectorLoadError extends Error {
   override name = 'DetectorLoadError';

@@ -1,13 +1,19 @@
-import { PROFILE_FPR, type DetectResult, type DetectWarning, type Label, type Profile, type ScoredSpan } from '@detector/contract';
-import type { TextFeatures } from '../features/extract.ts';
-import type { InferenceService, LoadedModel } from '../service.ts';
-import { changedCount, type Normalized } from '../text/normalize.ts';
-import { featureVector, type FeatureInputs } from './feature-vector.ts';
-import { localThresholds, type LocalThresholds } from './local-calibration.ts';
-import { headScore, probability } from './head-score.ts';
+import type { DetectResult, DetectWarning, Label, Profile, ScoredSpan } from '@detector/contract';
+import type { ExtractOptions, TextFeatures } from './features/text-features.ts';
+import { changedCount, type Normalized } from './normalize.ts';
+import { featureVector } from '@detector/detector-kit/feature-vector.ts';
+import { thresholdsFor } from '@detector/detector-kit/local-calibration.ts';
+import { headScore, probability } from '@detector/detector-kit/head-score.ts';
 import type { LanguageIdentifier } from './language.ts';
-import type { Detector } from './schema.ts';
-import { sentenceSpans } from './text-stats.ts';
+import type { Detector } from '@detector/detector-kit/schema.ts';
+import { sentenceSpans } from '@detector/detector-kit/text-stats.ts';
+
+/** The model's features for a batch of texts, from one loaded model pack. */
+export interface FeatureSource {
+  features(texts: string[], opts: Omit<ExtractOptions, 'overlap'>): Promise<TextFeatures[]>;
+  /** The pack's window length in tokens, named in the long-text warning. */
+  maxSequenceLength: number;
+}
 
 export interface DetectOptions {
   profile: Profile;
@@ -25,16 +31,6 @@ export function decide(t: { strict: number; balanced: number }, score: number, p
   if (profile === 'balanced') return score >= t.balanced ? 'ai' : 'human';
   if (score >= t.strict) return 'ai';
   return score >= t.balanced ? 'uncertain' : 'human';
-}
-
-/**
- * The thresholds for one text: set by its nearest human references when the detector carries a
- * local calibration (with the verdict that the text is out of distribution), else the global ones.
- */
-export function thresholdsFor(d: Detector, inputs: FeatureInputs): LocalThresholds {
-  const cal = d.local_calibration;
-  if (!cal) return { strict: d.thresholds.strict.score, balanced: d.thresholds.balanced.score, distance: 0, outOfDistribution: false };
-  return localThresholds(cal, featureVector({ layers: [], pooling: 'mean', ...cal.stats }, inputs));
 }
 
 function scoreFeatures(d: Detector, f: TextFeatures, text: string, from?: number, to?: number, window?: number): number {
@@ -96,8 +92,7 @@ export function warningsFor(n: Normalized): DetectWarning[] {
 
 /** Scores prepared, normalised texts with one detector; the model runs once per text (plus sentences). */
 export async function detectTexts(
-  service: InferenceService,
-  model: LoadedModel,
+  source: FeatureSource,
   detector: Detector,
   language: LanguageIdentifier | null,
   items: Array<{ normalized: Normalized }>,
@@ -106,7 +101,7 @@ export async function detectTexts(
   const spec = detector.features;
   const featureOpts = { layers: spec.layers, pooling: 'mean' as const, normalize: false, logprob: spec.logprob_stats.length > 0, perToken: false };
   const texts = items.map((i) => i.normalized.text);
-  const feats = await service.features(model, texts, featureOpts);
+  const feats = await source.features(texts, featureOpts);
 
   const toProb = (s: number) => probability(detector, s);
   return items.map((item, k) => {
@@ -137,7 +132,7 @@ export async function detectTexts(
       return { ...w, score: s, probability: toProb(s) };
     });
     if (f.windows.length > 1) {
-      warnings.push({ code: 'long_text_windows', message: `the text was read in ${f.windows.length} overlapping windows of at most ${model.pack.manifest.max_sequence_length} tokens; the verdict combines them` });
+      warnings.push({ code: 'long_text_windows', message: `the text was read in ${f.windows.length} overlapping windows of at most ${source.maxSequenceLength} tokens; the verdict combines them` });
     }
     const result: DetectResult = {
       label,
@@ -160,5 +155,3 @@ export async function detectTexts(
     return result;
   });
 }
-
-export { PROFILE_FPR };

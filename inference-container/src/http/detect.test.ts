@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
-import { DetectorRegistry } from '../detectors/registry.ts';
+import { DetectorRegistry } from '../core/detector-catalogue.ts';
 import type { InferenceService } from '../service.ts';
 import { startTestService, type JsonResponse } from '../test-support.ts';
 import { createApp } from './app.ts';

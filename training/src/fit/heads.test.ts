@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { auroc } from '../metrics.ts';
+import { auroc } from '../roc-stats.ts';
 import { lbfgs } from './lbfgs.ts';
-import { fitLogistic, logisticScore } from './logistic.ts';
-import { fitMlp, mlpScore, rng } from './mlp.ts';
+import { logisticScore, mlpScore } from '@detector/detector-kit/heads.ts';
+import { fitLogistic } from './logistic.ts';
+import { fitMlp, rng } from './mlp.ts';
 
 function blobs(n: number, d: number, shift: number, seed: number) {
   const r = rng(seed);
@@ -65,7 +66,7 @@ describe('mlp', () => {
 
 describe('Platt scaling', () => {
   it('stays finite on widely spread, well separated scores and keeps their order', async () => {
-    const { fitPlatt } = await import('../../training/fit-detector.ts');
+    const { fitPlatt } = await import('../fit-detector.ts');
     const scores = [-15, -12, -3, -1, 0.5, 1, 2, 3, 8, 20, 25];
     const y = [0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 1];
     const { a, b } = fitPlatt(scores, y);

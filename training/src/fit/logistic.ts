@@ -1,11 +1,10 @@
+import { sigmoid } from '@detector/detector-kit/heads.ts';
 import { lbfgs } from './lbfgs.ts';
 
 export interface LogisticModel {
   weights: Float64Array;
   bias: number;
 }
-
-export const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /**
  * L2-regularised logistic regression on already standardised rows. `l2` is the penalty on the
@@ -47,10 +46,4 @@ export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number
   }
   const { x } = lbfgs(f, x0, { maxIter: opts.maxIter ?? 500, tol: 1e-7 });
   return { weights: x.slice(0, d), bias: x[d]! };
-}
-
-export function logisticScore(m: { weights: ArrayLike<number>; bias: number }, x: ArrayLike<number>): number {
-  let z = m.bias;
-  for (let j = 0; j < x.length; j++) z += m.weights[j]! * x[j]!;
-  return z;
 }

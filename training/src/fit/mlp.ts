@@ -1,4 +1,4 @@
-import { sigmoid } from './logistic.ts';
+import { sigmoid } from '@detector/detector-kit/heads.ts';
 
 export interface MlpModel {
   hidden: number;
@@ -89,16 +89,4 @@ export function fitMlp(
     }
   }
   return m;
-}
-
-export function mlpScore(m: { hidden: number; w1: ArrayLike<number>; b1: ArrayLike<number>; w2: ArrayLike<number>; b2: number }, x: ArrayLike<number>): number {
-  const d = x.length;
-  let z = m.b2;
-  for (let u = 0; u < m.hidden; u++) {
-    let a = m.b1[u]!;
-    const off = u * d;
-    for (let j = 0; j < d; j++) a += m.w1[off + j]! * x[j]!;
-    if (a > 0) z += m.w2[u]! * a;
-  }
-  return z;
 }

@@ -1,8 +1,8 @@
 import type { LogprobStats, Pooling, TokenScore, WindowSpan } from '@detector/contract';
-import type { BatchQueue } from '../batching/batch-queue.ts';
-import type { ModelPack } from '../pack/load-pack.ts';
-import type { PackOutput } from '../pack/manifest.ts';
-import type { Encoded } from '../pack/tokenizer.ts';
+import type { BatchQueue } from '../batch-queue.ts';
+import type { ModelPack } from '../../backends/load-pack.ts';
+import type { PackOutput } from '@detector/detector-kit/pack-manifest.ts';
+import type { Encoded } from '../../backends/tokenizer.ts';
 import { logprobStats, type TokenSeries } from './logprob-stats.ts';
 import { l2normalize, layerSlice, weightedMean } from './pooling.ts';
 import { planWindows, windowSpans } from './windows.ts';

@@ -1,9 +1,9 @@
 import { analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
 import { Hono } from 'hono';
-import { detectTexts } from '../../detectors/detect.ts';
+import { detectTexts } from '../../core/scoring.ts';
 import { ApiError } from '../../errors.ts';
-import { normalizeForDetection } from '../../text/normalize.ts';
-import { prepareText } from '../../text/prepare.ts';
+import { normalizeForDetection } from '../../core/normalize.ts';
+import { prepareText } from '@detector/contract';
 import type { AppEnv } from '../app.ts';
 import { parseBody } from '../parse-body.ts';
 
@@ -18,7 +18,7 @@ export const detectRoutes = new Hono<AppEnv>()
 
     if (body.text !== undefined) {
       const normalized = normalizeForDetection(prepareText(body.text, limits));
-      const [result] = await detectTexts(s, model, detector, s.language, [{ normalized }], opts);
+      const [result] = await detectTexts(s.featureSource(model), detector, s.language, [{ normalized }], opts);
       return c.json({ result: result! });
     }
 
@@ -36,7 +36,7 @@ export const detectRoutes = new Hono<AppEnv>()
       }
     });
     if (good.length > 0) {
-      const results = await detectTexts(s, model, detector, s.language, good, opts);
+      const results = await detectTexts(s.featureSource(model), detector, s.language, good, opts);
       good.forEach((g, k) => (items[g.index] = { index: g.index, ...results[k]! }));
     }
     return c.json({ results: items });
@@ -47,7 +47,7 @@ export const detectRoutes = new Hono<AppEnv>()
     const detector = s.registry().select(body);
     const model = s.model(detector.pack.name);
     const normalized = normalizeForDetection(prepareText(body.text, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: 1 }));
-    const [r] = await detectTexts(s, model, detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
+    const [r] = await detectTexts(s.featureSource(model), detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
     const isFake = r!.label === 'ai';
     const answer: AnalyzeResponse = { prediction: isFake ? 'AI-generated' : 'Human-written', probability: r!.probability, is_fake: isFake };
     return c.json(answer);
