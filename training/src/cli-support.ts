@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@detector/inference-container/config.ts';
 import { createLogger } from '@detector/inference-container/log.ts';
 import { createMetrics } from '@detector/inference-container/metrics.ts';
-import { InferenceService } from '@detector/inference-container/service.ts';
+import { InferenceService } from '@detector/inference-container/core/service.ts';
 import { FeatureCache } from './feature-cache.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

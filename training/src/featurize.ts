@@ -1,7 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { prepareText } from '@detector/contract';
 import { normalizeForDetection } from '@detector/inference-container/core/normalize.ts';
-import type { InferenceService, LoadedModel } from '@detector/inference-container/service.ts';
+import type { InferenceService, LoadedModel } from '@detector/inference-container/core/service.ts';
 import type { Example } from './dataset.ts';
 import { cacheKey, fromTextFeatures, type CachedFeatures, type FeatureCache } from './feature-cache.ts';
 

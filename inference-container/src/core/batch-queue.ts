@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import type { PackOutput } from '@detector/detector-kit/pack-manifest.ts';
 import type { SequenceOutputs } from '../backends/run-batch.ts';
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { resolveLayer } from './features/pooling.ts';
 import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
 

@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { BatchQueue } from './core/batch-queue.ts';
-import type { Config } from './config.ts';
-import { ApiError } from './errors.ts';
-import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './core/features/text-features.ts';
-import { resolveLayer } from './core/features/pooling.ts';
-import type { Logger } from './log.ts';
-import type { Metrics } from './metrics.ts';
-import { loadPack, type ModelPack } from './backends/load-pack.ts';
-import { runBatch } from './backends/run-batch.ts';
-import type { FeatureSource } from './core/scoring.ts';
-import { DetectorRegistry } from './core/detector-catalogue.ts';
-import { LanguageIdentifier } from './core/language.ts';
+import { BatchQueue } from './batch-queue.ts';
+import type { Config } from '../config.ts';
+import { ApiError } from '@detector/contract';
+import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from './features/text-features.ts';
+import { resolveLayer } from './features/pooling.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import { loadPack, type ModelPack } from '../backends/load-pack.ts';
+import { runBatch } from '../backends/run-batch.ts';
+import type { FeatureSource } from './scoring.ts';
+import { DetectorRegistry } from './detector-catalogue.ts';
+import { LanguageIdentifier } from './language.ts';
 import { prepareArtifacts } from '@detector/registry/sync.ts';
 
 export interface LoadedModel {

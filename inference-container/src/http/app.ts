@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../errors.ts';
-import type { InferenceService } from '../service.ts';
+import { ApiError } from '@detector/contract';
+import type { InferenceService } from '../core/service.ts';
 import { detectRoutes } from './routes/detect.ts';
 import { embeddingRoutes } from './routes/embed.ts';
 import { extractRoutes } from './routes/extract.ts';

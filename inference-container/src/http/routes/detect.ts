@@ -1,7 +1,6 @@
-import { analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
+import { ApiError, analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../core/scoring.ts';
-import { ApiError } from '../../errors.ts';
 import { normalizeForDetection } from '../../core/normalize.ts';
 import { prepareText } from '@detector/contract';
 import type { AppEnv } from '../app.ts';
