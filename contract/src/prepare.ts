@@ -1,9 +1,17 @@
 import { ApiError } from './api-error.ts';
-import { textProblem } from './text.ts';
+import { textProblem, textProblemMessage, toScoredForm } from './text.ts';
 
 export interface TextLimits {
   maxTextChars: number;
   maxBatchTexts: number;
+}
+
+/** The default of the gateway's and the service's MAX_BATCH_TEXTS setting. */
+export const DEFAULT_LIMITS = { maxBatchTexts: 64 } as const;
+
+/** Refuses a batch over the limit before any of it is charged, cached or scored. */
+export function checkBatchSize(count: number, maxBatchTexts: number): void {
+  if (count > maxBatchTexts) throw new ApiError('batch_too_large', `at most ${maxBatchTexts} texts per request, got ${count}`);
 }
 
 /**
@@ -11,21 +19,17 @@ export interface TextLimits {
  * offsets in answers refer to exactly this string).
  */
 export function prepareTexts(texts: string[], limits: TextLimits): string[] {
-  if (texts.length > limits.maxBatchTexts) {
-    throw new ApiError('batch_too_large', `at most ${limits.maxBatchTexts} texts per request, got ${texts.length}`);
-  }
+  checkBatchSize(texts.length, limits.maxBatchTexts);
   return texts.map((text, index) => prepareText(text, limits, index));
 }
 
 export function prepareText(text: string, limits: TextLimits, index = 0): string {
   const problem = textProblem(text);
-  if (problem === 'empty_text') throw new ApiError(problem, `texts[${index}] is empty or whitespace`, { details: { index } });
-  if (problem === 'invalid_unicode') throw new ApiError(problem, `texts[${index}] contains an unpaired UTF-16 surrogate`, { details: { index } });
-  if (problem === 'control_characters') throw new ApiError(problem, `texts[${index}] contains control characters`, { details: { index } });
+  if (problem) throw new ApiError(problem, textProblemMessage(problem, index), { details: { index } });
   if (text.length > limits.maxTextChars) {
     throw new ApiError('text_too_long', `texts[${index}] has ${text.length} characters; the limit is ${limits.maxTextChars}`, {
       details: { index, limit: limits.maxTextChars },
     });
   }
-  return text.normalize('NFC');
+  return toScoredForm(text);
 }

@@ -1,3 +1,4 @@
+import { PROFILE_FPR } from '@detector/contract';
 import { z } from 'zod';
 
 export const LOGPROB_STATS = [
@@ -111,8 +112,8 @@ export const detectorSchema = z
     /** Maps the head's score to a probability (Platt scaling fitted on held-out data). */
     calibration: z.strictObject({ a: z.number(), b: z.number() }),
     thresholds: z.strictObject({
-      strict: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(0.01) }),
-      balanced: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(0.05) }),
+      strict: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(PROFILE_FPR.strict) }),
+      balanced: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(PROFILE_FPR.balanced) }),
     }),
     min_tokens: z.number().int().min(1),
     /** When present, thresholds are set per text by its neighbours and far-off texts are not answered. */

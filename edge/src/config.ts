@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_LIMITS } from '@detector/contract';
 import { parseApiKey } from './auth/api-key.ts';
 
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
@@ -110,7 +111,7 @@ export const configSchema = z
     MAX_EXTRACT_BYTES: int(10 * 1024 * 1024, 1024),
     DEMO_MAX_EXTRACT_BYTES: int(2 * 1024 * 1024, 1024),
     DEMO_MAX_TEXT_CHARS: int(10_000, 1),
-    MAX_BATCH_TEXTS: int(64, 1),
+    MAX_BATCH_TEXTS: int(DEFAULT_LIMITS.maxBatchTexts, 1),
 
     CACHE_TTL_SECONDS: int(86_400, 1),
     CACHE_LRU_SIZE: int(100, 0),

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS } from '@detector/contract';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -41,7 +42,7 @@ export const configSchema = z
     LANGUAGE_ID: z.enum(['on', 'off']).default('on'),
     ORT_INTRA_OP_THREADS: int(Math.max(1, os.availableParallelism()), 1),
     MAX_TEXT_CHARS: int(100_000, 1),
-    MAX_BATCH_TEXTS: int(64, 1),
+    MAX_BATCH_TEXTS: int(DEFAULT_LIMITS.maxBatchTexts, 1),
     MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
     /** Padded tokens (batch size x longest sequence) one model call may hold. The vocabulary projection
      *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */

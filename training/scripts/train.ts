@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { PROFILE_FPR } from '@detector/contract';
 import { featureVector } from '@detector/detector-kit/feature-vector.ts';
 import { thresholdAtFpr } from '../src/roc-stats.ts';
 import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, detectorSchema, type Detector, type FeatureSpec, type LocalCalibration } from '@detector/detector-kit/schema.ts';
@@ -105,8 +106,8 @@ const detector: Detector = {
   calibration: platt,
   thresholds: {
     // `fpr` is the mean rate over human sources measured with each source left out.
-    strict: { score: thresholdAtFpr(refScores, 0.01), fpr: summary.mean_strict_fpr, target_fpr: 0.01 },
-    balanced: { score: thresholdAtFpr(refScores, 0.05), fpr: summary.mean_balanced_fpr, target_fpr: 0.05 },
+    strict: { score: thresholdAtFpr(refScores, PROFILE_FPR.strict), fpr: summary.mean_strict_fpr, target_fpr: PROFILE_FPR.strict },
+    balanced: { score: thresholdAtFpr(refScores, PROFILE_FPR.balanced), fpr: summary.mean_balanced_fpr, target_fpr: PROFILE_FPR.balanced },
   },
   min_tokens: RECIPE.minTokens,
   local_calibration: calibration,

@@ -1,3 +1,4 @@
+import { PROFILE_FPR } from '@detector/contract';
 import { thresholdsFor } from '@detector/detector-kit/local-calibration.ts';
 import { auroc, rocCurve, tprAtFpr } from './roc-stats.ts';
 import type { Detector } from '@detector/detector-kit/schema.ts';
@@ -44,8 +45,8 @@ export function groupMetrics(scores: Float64Array, y: Uint8Array, verdicts: Verd
     human: y.length - ai,
     ai,
     auroc: both ? finite(auroc(scores, y)) : null,
-    tpr_at_1pct_fpr: both ? tprAtFpr(scores, y, 0.01) : null,
-    tpr_at_5pct_fpr: both ? tprAtFpr(scores, y, 0.05) : null,
+    tpr_at_1pct_fpr: both ? tprAtFpr(scores, y, PROFILE_FPR.strict) : null,
+    tpr_at_5pct_fpr: both ? tprAtFpr(scores, y, PROFILE_FPR.balanced) : null,
     answered: verdicts.filter((v) => v.answered).length / Math.max(1, verdicts.length),
     strict: { fpr: rate('strict', 0), tpr: rate('strict', 1) },
     balanced: { fpr: rate('balanced', 0), tpr: rate('balanced', 1) },

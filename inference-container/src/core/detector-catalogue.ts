@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { ApiError } from '@detector/contract';
+import { ApiError, hasLegacySelector, type LegacySelector } from '@detector/contract';
 import { resolveLayer } from './features/pooling.ts';
 import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
 
@@ -8,11 +8,8 @@ export class DetectorLoadError extends Error {
   override name = 'DetectorLoadError';
 }
 
-export interface DetectorSelector {
+export interface DetectorSelector extends LegacySelector {
   detector?: string;
-  model_name?: string;
-  layer?: number;
-  classifier_type?: string;
 }
 
 /** The detectors the service can apply, loaded once at start-up from JSON files. */
@@ -67,8 +64,7 @@ export class DetectorRegistry {
       if (!d) throw new ApiError('unknown_detector', `unknown detector '${sel.detector}'; available: ${[...this.byName.keys()].join(', ')}`);
       return d;
     }
-    const legacy = sel.model_name !== undefined || sel.layer !== undefined || sel.classifier_type !== undefined;
-    if (!legacy) return this.byName.get(this.defaultName)!;
+    if (!hasLegacySelector(sel)) return this.byName.get(this.defaultName)!;
     // Layers are compared as indexes into the detector's pack: -1 and num_layers are the same layer.
     const layerIn = (d: Detector, layer: number) => {
       const n = this.packLayers.get(d.pack.name);

@@ -25,7 +25,7 @@ const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g')
 // A word that mixes Latin letters with look-alikes; words wholly in Cyrillic or Greek are left alone.
 const MIXED_WORD = new RegExp(`[\\p{L}\\p{M}]*(?:[A-Za-z][\\p{L}\\p{M}]*[${Object.keys(HOMOGLYPHS).join('')}]|[${Object.keys(HOMOGLYPHS).join('')}][\\p{L}\\p{M}]*[A-Za-z])[\\p{L}\\p{M}]*`, 'gu');
 
-import { repairC1Controls } from '@detector/contract';
+import { repairC1Controls, toScoredForm } from '@detector/contract';
 
 export interface Normalized {
   text: string;
@@ -36,7 +36,7 @@ export interface Normalized {
 export function normalizeForDetection(input: string): Normalized {
   const repaired = repairC1Controls(input);
   const changes = { invisible: 0, homoglyphs: 0, spaces: 0, fullwidth: 0, encoding: repaired.repaired };
-  let text = repaired.text.normalize('NFC');
+  let text = toScoredForm(repaired.text);
   text = text.replace(INVISIBLE, () => (changes.invisible++, ''));
   text = text.replace(ODD_SPACE, () => (changes.spaces++, ' '));
   text = text.replace(FULLWIDTH, (ch) => (changes.fullwidth++, String.fromCharCode(ch.charCodeAt(0) - 0xfee0)));

@@ -1,8 +1,7 @@
-import { ApiError, analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
+import { ApiError, analyzeRequestSchema, checkBatchSize, detectRequestSchema, prepareText, type AnalyzeResponse, type DetectItem } from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../core/scoring.ts';
 import { normalizeForDetection } from '../../core/normalize.ts';
-import { prepareText } from '@detector/contract';
 import type { AppEnv } from '../app.ts';
 import { parseBody } from '../parse-body.ts';
 
@@ -22,7 +21,7 @@ export const detectRoutes = new Hono<AppEnv>()
     }
 
     const texts = body.texts!;
-    if (texts.length > limits.maxBatchTexts) throw new ApiError('batch_too_large', `at most ${limits.maxBatchTexts} texts per request, got ${texts.length}`);
+    checkBatchSize(texts.length, limits.maxBatchTexts);
     // A bad item answers with its own error; the rest of the batch is still scored.
     const items: DetectItem[] = new Array(texts.length);
     const good: Array<{ index: number; normalized: ReturnType<typeof normalizeForDetection> }> = [];
