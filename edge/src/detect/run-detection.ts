@@ -6,7 +6,7 @@ import { ApiError } from '../errors.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { PredictionRow } from '../log/predictions.ts';
-import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
+import { hfDetect, hfModelOf } from '../backends/hf-backend.ts';
 
 type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
 
