@@ -6,3 +6,4 @@ export * from './extract.ts';
 export * from './api-error.ts';
 export * from './body.ts';
 export * from './prepare.ts';
+export * from './env.ts';

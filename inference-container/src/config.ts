@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LIMITS } from '@detector/contract';
+import { DEFAULT_LIMITS, envInt, parseEnv } from '@detector/contract';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -10,7 +10,7 @@ export const BUNDLED_PACK = 'tinylm-en-v1';
 export const BUNDLED_DETECTORS_DIR = path.resolve(here, '../detectors');
 export const BUNDLED_DETECTOR = 'tinylm-detector';
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = envInt;
 
 /**
  * Every setting is an environment variable with a default, resolved and validated once at
@@ -89,10 +89,5 @@ const OPTIONAL_WHEN_EMPTY = new Set(['ENVIRONMENT', 'INFERENCE_TOKEN', 'NODE_ENV
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means unset, as in a compose file's `INFERENCE_TOKEN=`.
-  const parsed = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || !OPTIONAL_WHEN_EMPTY.has(k))));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(configSchema, Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || !OPTIONAL_WHEN_EMPTY.has(k))));
 }
