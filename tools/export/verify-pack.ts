@@ -16,7 +16,7 @@ import { runBatch } from '../../inference-container/src/backends/run-batch.ts';
 import { loadPack } from '../../inference-container/src/backends/load-pack.ts';
 import { PACK_OUTPUTS } from '../../detector-kit/src/pack-manifest.ts';
 import { maxAbsDiff, sum, type Reference } from '../../inference-container/src/backends/reference.ts';
-import { InferenceService } from '@detector/inference-container/core/service.ts';
+import { InferenceService } from '../../inference-container/src/core/service.ts';
 
 const TOLERANCE = 1e-4;
 
