@@ -1,4 +1,4 @@
-import { LOGPROB_STATS } from './schema.ts';
+import type { LOGPROB_STATS } from './schema.ts';
 
 export type LogprobStat = (typeof LOGPROB_STATS)[number];
 

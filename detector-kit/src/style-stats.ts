@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { STYLE_STATS } from './schema.ts';
+import type { STYLE_STATS } from './schema.ts';
 import { sentenceSpans } from './text-stats.ts';
 
 export type StyleStat = (typeof STYLE_STATS)[number];

@@ -1,4 +1,4 @@
-import { TEXT_STATS } from './schema.ts';
+import type { TEXT_STATS } from './schema.ts';
 
 export type TextStat = (typeof TEXT_STATS)[number];
 

@@ -77,5 +77,5 @@ export async function hfDetect(
     throw new ApiError('backend_unavailable', `the hosted model answered ${res.status}`, { retryAfter: res.status === 429 ? 30 : 5 });
   }
   const parsed = parseHfResponse(await res.json(), texts.length);
-  return parsed.map((scores, i) => mapHfResult(opts, model, scores, profile));
+  return parsed.map((scores) => mapHfResult(opts, model, scores, profile));
 }

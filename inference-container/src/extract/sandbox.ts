@@ -111,7 +111,7 @@ export class ExtractSandbox {
   #take(): Worker {
     const spare = this.#spare;
     this.#spare = this.#spawn();
-    return spare && spare.proc.connected ? spare : this.#spawn();
+    return spare?.proc.connected ? spare : this.#spawn();
   }
 
   #spawn(): Worker {
