@@ -13,20 +13,6 @@ import { extractRoutes } from './routes/extract.ts';
 import { opsRoutes } from './routes/ops.ts';
 import type { Services } from './services.ts';
 
-const ROUTES: Record<string, string[]> = {
-  '/v1/detect': ['POST'],
-  '/analyze': ['POST'],
-  '/v1/extract': ['POST'],
-  '/v1/demo/detect': ['POST'],
-  '/v1/demo/extract': ['POST'],
-  '/v1/predictions': ['GET'],
-  '/v1/usage': ['GET'],
-  '/health': ['GET'],
-  '/ready': ['GET'],
-  '/openapi.json': ['GET'],
-  '/docs': ['GET'],
-};
-
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
 /** The caller's X-Request-Id when it is short printable ASCII (echoed and stored beside ours), else null. */
@@ -83,8 +69,11 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
   app.route('/', demoRoutes);
   app.route('/', accountRoutes);
 
+  // Read off the routes themselves, so a route added later answers 405 to other methods too.
+  const methods = new Map<string, string[]>();
+  for (const r of app.routes) if (r.method !== 'ALL') methods.set(r.path, [...new Set([...(methods.get(r.path) ?? []), r.method])]);
   app.notFound((c) => {
-    const allowed = ROUTES[c.req.path];
+    const allowed = methods.get(c.req.path);
     if (allowed && !allowed.includes(c.req.method)) {
       c.header('Allow', allowed.join(', '));
       return c.json(new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`).toBody(), 405);
