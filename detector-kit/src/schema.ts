@@ -54,7 +54,7 @@ export function headShapeError(head: Head, inputs: number): string | null {
 
 /**
  * Per-text thresholds from the nearest human reference texts, and the distance past which the
- * detector abstains (src/detectors/local-calibration.ts). `points` holds the human references'
+ * detector abstains (local-calibration.ts). `points` holds the human references'
  * standardised statistics row by row; `scores` their scores from models that never saw their source.
  * `machine_points` (machine-written references) count only for the distance: a text far from all
  * human writing but close to known machine writing is not out of distribution.
@@ -104,7 +104,7 @@ export const detectorSchema = z
       pooling: z.literal('mean'),
       logprob_stats: z.array(z.enum(LOGPROB_STATS)),
       text_stats: z.array(z.enum(TEXT_STATS)),
-      /** Word-list statistics (src/detectors/style-stats.ts); absent in older detectors. */
+      /** Word-list statistics (style-stats.ts); absent in older detectors. */
       style_stats: z.array(z.enum(STYLE_STATS)).default([]),
     }),
     standardizer: z.strictObject({ mean: vector, scale: vector }),

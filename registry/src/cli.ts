@@ -80,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
       out = { previous: await setLiveDetector(catalogue(), need(a, 'detector name'), need(b, 'version')) };
       break;
     default:
-      throw new RegistryError('usage: registry publish-pack|publish-detector|rollback-detector|add-pack|add-detector|set-live ... (see src/registry/cli.ts)');
+      throw new RegistryError('usage: registry publish-pack|publish-detector|rollback-detector|add-pack|add-detector|set-live ... (see registry/src/cli.ts)');
   }
   console.log(JSON.stringify(out, null, 1));
 }
