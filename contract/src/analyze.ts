@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { legacySelectorFields } from './detect.ts';
 import type { DetectResult, DetectWarning, ServiceAnalyzeResponse } from './responses.ts';
 
 /**
@@ -8,9 +9,7 @@ import type { DetectResult, DetectWarning, ServiceAnalyzeResponse } from './resp
  */
 export const analyzeRequestSchema = z.strictObject({
   text: z.string(),
-  model_name: z.string().min(1).optional(),
-  layer: z.number().int().optional(),
-  classifier_type: z.string().min(1).optional(),
+  ...legacySelectorFields,
   pooling: z.string().nullable().optional(),
   dataset_name: z.string().nullable().optional(),
 });

@@ -4,7 +4,19 @@ export const profileSchema = z.enum(['strict', 'balanced']);
 export type Profile = z.infer<typeof profileSchema>;
 
 /** The false-positive rate each profile's threshold was calibrated at. */
-export const PROFILE_FPR: Record<Profile, number> = { strict: 0.01, balanced: 0.05 };
+export const PROFILE_FPR = { strict: 0.01, balanced: 0.05 } as const satisfies Record<Profile, number>;
+
+/** The original design's detector selector: any of these picks the detector with that alias. */
+export const legacySelectorFields = {
+  model_name: z.string().min(1).optional(),
+  layer: z.number().int().optional(),
+  classifier_type: z.string().min(1).optional(),
+};
+export type LegacySelector = { [K in keyof typeof legacySelectorFields]?: z.infer<(typeof legacySelectorFields)[K]> };
+
+export function hasLegacySelector(sel: LegacySelector): boolean {
+  return sel.model_name !== undefined || sel.layer !== undefined || sel.classifier_type !== undefined;
+}
 
 /**
  * POST /v1/detect. One text (`text`) or a batch (`texts`). The original design's fields
@@ -18,9 +30,7 @@ export const detectRequestSchema = z
     profile: profileSchema.default('strict'),
     /** Per-sentence scores with character offsets. */
     sentences: z.boolean().default(false),
-    model_name: z.string().min(1).optional(),
-    layer: z.number().int().optional(),
-    classifier_type: z.string().min(1).optional(),
+    ...legacySelectorFields,
   })
   .refine((b) => (b.text === undefined) !== (b.texts === undefined), { message: 'give exactly one of text or texts', path: ['text'] });
 export type DetectRequest = z.infer<typeof detectRequestSchema>;

@@ -9,3 +9,5 @@ export * from './openapi.ts';
 export * from './api-error.ts';
 export * from './body.ts';
 export * from './client.ts';
+export * from './prepare.ts';
+export * from './env.ts';

@@ -32,4 +32,23 @@ export function textProblem(text: string): TextProblem | null {
   return null;
 }
 
+/**
+ * The form a text is scored, cached and answered in. NFC only: whitespace and case changes alter
+ * scores and character offsets, so texts that differ in them are different requests.
+ */
+export const toScoredForm = (text: string) => text.normalize('NFC');
+
+/** The message for a text problem; `index` names the item in a batch. */
+export function textProblemMessage(problem: TextProblem, index?: number): string {
+  const subject = index === undefined ? 'the text' : `texts[${index}]`;
+  switch (problem) {
+    case 'empty_text':
+      return `${subject} is empty or whitespace`;
+    case 'invalid_unicode':
+      return `${subject} contains an unpaired UTF-16 surrogate`;
+    case 'control_characters':
+      return `${subject} contains control characters`;
+  }
+}
+
 export const textSchema = z.string();

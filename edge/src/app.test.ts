@@ -89,6 +89,17 @@ describe('gateway in-process, in-memory stores', () => {
     expect((await gw.app.request('/v1/detect', { headers: h })).status).toBe(405);
   });
 
+  it('answers 405 with Allow on every documented path for a method it does not serve', async () => {
+    const spec = await (await gw.app.request('/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
+    expect(Object.keys(spec.paths).length).toBeGreaterThan(5);
+    for (const [p, ops] of Object.entries(spec.paths)) {
+      const res = await gw.app.request(p, { method: 'DELETE' });
+      expect(res.status, p).toBe(405);
+      const allow = res.headers.get('allow')!.split(', ').map((m) => m.toLowerCase());
+      for (const m of Object.keys(ops)) expect(allow, p).toContain(m);
+    }
+  });
+
   it('serves the OpenAPI document and the docs page', async () => {
     const spec = await (await gw.app.request('/openapi.json')).json<any>();
     expect(spec.components.schemas.DetectRequest.properties).toHaveProperty('texts');

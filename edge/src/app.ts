@@ -1,4 +1,3 @@
-import { allowedMethods, gatewayRoutes } from '@detector/contract';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -14,8 +13,6 @@ import { docsRoutes } from './routes/docs.ts';
 import { extractRoutes } from './routes/extract.ts';
 import { opsRoutes } from './routes/ops.ts';
 import type { Services } from './services.ts';
-
-const ROUTES = allowedMethods(gatewayRoutes);
 
 const CLIENT_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
 
@@ -75,8 +72,11 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
   app.route('/', demoRoutes);
   app.route('/', accountRoutes);
 
+  // Read off the routes themselves, so a route added later answers 405 to other methods too.
+  const methods = new Map<string, string[]>();
+  for (const r of app.routes) if (r.method !== 'ALL') methods.set(r.path, [...new Set([...(methods.get(r.path) ?? []), r.method])]);
   app.notFound((c) => {
-    const allowed = ROUTES[c.req.path];
+    const allowed = methods.get(c.req.path);
     if (allowed && !allowed.includes(c.req.method)) {
       c.header('Allow', allowed.join(', '));
       return c.json(new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}`).toBody(), 405);

@@ -1,17 +1,10 @@
 import { z } from 'zod';
+import { DEFAULT_LIMITS, envBool, envInt, envList, parseEnv } from '@detector/contract';
 import { parseApiKey } from './auth/api-key.ts';
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
-const bool = (def: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', ''])
-    .default(def ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1');
-const list = (def: string) =>
-  z
-    .string()
-    .default(def)
-    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const int = envInt;
+const bool = envBool;
+const list = envList;
 
 export const TIERS = ['free', 'pro', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -122,7 +115,7 @@ export const configSchema = z
     MAX_EXTRACT_BYTES: int(10 * 1024 * 1024, 1024),
     DEMO_MAX_EXTRACT_BYTES: int(2 * 1024 * 1024, 1024),
     DEMO_MAX_TEXT_CHARS: int(10_000, 1),
-    MAX_BATCH_TEXTS: int(64, 1),
+    MAX_BATCH_TEXTS: int(DEFAULT_LIMITS.maxBatchTexts, 1),
 
     CACHE_TTL_SECONDS: int(86_400, 1),
     CACHE_LRU_SIZE: int(100, 0),
@@ -167,12 +160,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, unknown>): Config {
   // Worker bindings include non-string objects (assets, etc.); only strings are settings.
   const vars = Object.fromEntries(Object.entries(env).filter(([, v]) => typeof v === 'string' && v !== ''));
-  const parsed = configSchema.safeParse(vars);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(configSchema, vars, { error: (m) => new ConfigError(m) });
   if (Boolean(c.UPSTASH_REDIS_REST_URL) !== Boolean(c.UPSTASH_REDIS_REST_TOKEN)) {
     throw new ConfigError('invalid configuration: set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither');
   }

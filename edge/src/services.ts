@@ -7,8 +7,8 @@ import { MemoryLimiter, RedisLimiter, type Limiter } from './limits/limiter.ts';
 import { CursorCodec } from './log/cursor.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { MemoryPredictionStore, PredictionLog, SupabasePredictionStore, type PredictionStore } from './log/predictions.ts';
-import { BackendPool } from './routing/backend-pool.ts';
-import type { HfOptions } from './routing/hf-backend.ts';
+import { BackendPool } from './backends/backend-pool.ts';
+import type { HfOptions } from './backends/hf-backend.ts';
 
 /** Everything a request handler needs, built once per isolate from the validated config. */
 export interface Services {

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { BUNDLED_PACK, BUNDLED_PACKS_DIR } from '../src/config.ts';
-import { TextTokenizer } from '../src/pack/tokenizer.ts';
+import { TextTokenizer } from '../src/backends/tokenizer.ts';
 import { freePort, procMb } from '../src/service-process.ts';
 import { measureGemm } from './gemm.ts';
 

@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_LIMITS, envInt, parseEnv } from '@detector/contract';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -9,7 +10,7 @@ export const BUNDLED_PACK = 'tinylm-en-v1';
 export const BUNDLED_DETECTORS_DIR = path.resolve(here, '../detectors');
 export const BUNDLED_DETECTOR = 'tinylm-detector';
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = envInt;
 
 /**
  * Every setting is an environment variable with a default, resolved and validated once at
@@ -47,7 +48,7 @@ export const configSchema = z
     /** Reuses one planned block per input shape; off, each tensor is allocated on its own. */
     ORT_MEM_PATTERN: z.enum(['on', 'off']).default('on'),
     MAX_TEXT_CHARS: int(100_000, 1),
-    MAX_BATCH_TEXTS: int(64, 1),
+    MAX_BATCH_TEXTS: int(DEFAULT_LIMITS.maxBatchTexts, 1),
     MAX_BODY_BYTES: int(4 * 1024 * 1024, 1024),
     /** Padded tokens (batch size x longest sequence) one model call may hold. The vocabulary projection
      *  makes a [tokens, vocab] float tensor several times over, so large budgets cost memory, not speed. */
@@ -102,10 +103,5 @@ const OPTIONAL_WHEN_EMPTY = new Set(['ENVIRONMENT', 'INFERENCE_TOKEN', 'NODE_ENV
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // An empty variable means unset, as in a compose file's `INFERENCE_TOKEN=`.
-  const parsed = configSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || !OPTIONAL_WHEN_EMPTY.has(k))));
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(configSchema, Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== '' || !OPTIONAL_WHEN_EMPTY.has(k))));
 }

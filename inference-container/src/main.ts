@@ -3,7 +3,7 @@ import { loadConfig } from './config.ts';
 import { createApp } from './http/app.ts';
 import { createLogger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { InferenceService } from './service.ts';
+import { InferenceService } from './core/service.ts';
 
 const config = loadConfig();
 const log = createLogger(config.LOG_LEVEL);

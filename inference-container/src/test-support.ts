@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
 import { createMetrics } from './metrics.ts';
-import { InferenceService } from './service.ts';
+import { InferenceService } from './core/service.ts';
 
 /** A started service on the bundled pack, for in-process tests. */
 export async function startTestService(env: Record<string, string> = {}): Promise<InferenceService> {

@@ -192,7 +192,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
   const dir = path.resolve(opts.dir ?? path.join(ROOT, '.stack'));
   const log = opts.log ?? ((l: string) => console.log(l));
   const existing = readState(dir);
-  if (existing && existing.components.some((c) => alive(c.pid))) {
+  if (existing?.components.some((c) => alive(c.pid))) {
     throw new Error(`a stack is already running from ${dir}; run \`pnpm stack down\` first`);
   }
   rmSync(dir, { recursive: true, force: true });

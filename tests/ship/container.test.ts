@@ -130,7 +130,9 @@ describe('Dockerfile.inference', () => {
     }
     expect(ignored('inference-container/node_modules')).toBe(true);
     expect(ignored('web/src/main.tsx')).toBe(true);
-    expect(ignored('inference-container/src/registry/registry.test.ts')).toBe(true);
+    expect(ignored('inference-container/src/backends/artifact-registry.test.ts')).toBe(true);
+    expect(ignored('registry/src/cli.ts')).toBe(false);
+    expect(ignored('training/src/featurize.ts')).toBe(true);
   });
 
   it('has every workspace manifest the frozen lockfile needs', () => {

@@ -12,7 +12,7 @@ describe('registry tables and `pnpm registry`', () => {
   let db: Database;
   let tmp: string;
   const registry = (...args: string[]) =>
-    runCommand(process.execPath, ['--import', 'tsx', 'inference-container/src/registry/cli.ts', ...args], {
+    runCommand(process.execPath, ['--import', 'tsx', 'registry/src/cli.ts', ...args], {
       env: { ...process.env, SUPABASE_URL: db.supabaseUrl, SUPABASE_SERVICE_ROLE_KEY: db.serviceRoleKey },
     });
 

@@ -84,6 +84,21 @@ describe('GitHub Actions workflows', () => {
     expect(lines.join('\n')).toMatch(/^NODE24_VERSION=24\.\d+\.\d+$/m);
   });
 
+  it('CI typechecks every workspace package and lints before the tests, which run last', () => {
+    const commands = fs
+      .readFileSync(path.join(ROOT, '.ci/run'), 'utf8')
+      .split('\n')
+      .filter((l) => /^pnpm /.test(l));
+    expect(commands.slice(-3)).toEqual(['pnpm typecheck', 'pnpm lint', 'pnpm test']);
+    const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;
+    const checked = [...scripts.typecheck!.matchAll(/tsc -p (\S+)/g)].map((m) => m[1]);
+    const workspace = fs.readFileSync(path.join(ROOT, 'pnpm-workspace.yaml'), 'utf8');
+    const packages = [...workspace.matchAll(/^\s+- ([\w/.-]+)$/gm)].map((m) => m[1]!).filter((p) => fs.existsSync(path.join(ROOT, p, 'tsconfig.json')));
+    expect(packages.length).toBeGreaterThan(5);
+    for (const p of packages) expect(checked, p).toContain(p);
+    expect(scripts.lint).toMatch(/^biome lint/);
+  });
+
   it('the monthly retrain measures leave-one-source-out, evaluates on test and attacks, keeps the reports and opens a pull request', () => {
     const w = load('retrain.yml');
     expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);

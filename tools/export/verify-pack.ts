@@ -12,11 +12,11 @@ import path from 'node:path';
 import { loadConfig } from '../../inference-container/src/config.ts';
 import { createLogger } from '../../inference-container/src/log.ts';
 import { createMetrics } from '../../inference-container/src/metrics.ts';
-import { runBatch } from '../../inference-container/src/model/run-batch.ts';
-import { loadPack } from '../../inference-container/src/pack/load-pack.ts';
-import { PACK_OUTPUTS } from '../../inference-container/src/pack/manifest.ts';
-import { maxAbsDiff, sum, type Reference } from '../../inference-container/src/pack/reference.ts';
-import { InferenceService } from '../../inference-container/src/service.ts';
+import { runBatch } from '../../inference-container/src/backends/run-batch.ts';
+import { loadPack } from '../../inference-container/src/backends/load-pack.ts';
+import { PACK_OUTPUTS } from '../../detector-kit/src/pack-manifest.ts';
+import { maxAbsDiff, sum, type Reference } from '../../inference-container/src/backends/reference.ts';
+import { InferenceService } from '../../inference-container/src/core/service.ts';
 
 const TOLERANCE = 1e-4;
 

@@ -88,10 +88,11 @@ export function App() {
       response = await extract(file, apiKey);
     } catch (err) {
       // The limit is the gateway's to state; the file's own size makes the message concrete.
-      if (err instanceof ApiFailure && err.status === 413) {
-        err = new ApiFailure(err.status, err.code, `${err.message.replace(/\.$/, '')} (this file is ${formatBytes(file.size)})`, err.retryAfter);
-      }
-      fail(err);
+      fail(
+        err instanceof ApiFailure && err.status === 413
+          ? new ApiFailure(err.status, err.code, `${err.message.replace(/\.$/, '')} (this file is ${formatBytes(file.size)})`, err.retryAfter)
+          : err,
+      );
       setBusy('idle');
       return;
     }

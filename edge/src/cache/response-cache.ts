@@ -1,3 +1,4 @@
+import { toScoredForm } from '@detector/contract';
 import type { Redis } from '@upstash/redis/cloudflare';
 import { sha256Hex } from '../auth/api-key.ts';
 import type { Logger } from '../log/logger.ts';
@@ -13,19 +14,13 @@ export interface CacheScope {
   options: Record<string, unknown>;
 }
 
-/**
- * NFC only: whitespace and case changes alter scores and character offsets, so texts that differ
- * in them are different requests.
- */
-export const normaliseText = (text: string) => text.normalize('NFC');
-
 /** The tenant is part of the key so no tenant can learn whether another submitted a text. */
 export async function cacheKey(namespace: string, scope: CacheScope, text: string): Promise<string> {
   const opts = Object.keys(scope.options)
     .sort()
     .map((k) => `${k}=${JSON.stringify(scope.options[k])}`)
     .join('&');
-  const digest = await sha256Hex([scope.tenant, scope.detector, scope.version, opts, normaliseText(text)].join('\u0000'));
+  const digest = await sha256Hex([scope.tenant, scope.detector, scope.version, opts, toScoredForm(text)].join('\u0000'));
   return `cache:${namespace}:${digest}`;
 }
 

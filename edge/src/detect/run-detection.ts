@@ -1,4 +1,4 @@
-import { serviceDetectResponseSchema, textProblem, type DetectRequest, type DetectResult } from '@detector/contract';
+import { checkBatchSize, legacySelectorFields, serviceDetectResponseSchema, textProblem, textProblemMessage, type LegacySelector, type DetectRequest, type DetectResult } from '@detector/contract';
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
@@ -7,7 +7,7 @@ import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
 import type { PredictionRow } from '../log/predictions.ts';
-import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
+import { hfDetect, hfModelOf } from '../backends/hf-backend.ts';
 
 export type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
 
@@ -24,13 +24,8 @@ const DEFAULT_DETECTOR = 'default';
 
 /** The options that change an answer, and so belong in the cache key. */
 function answerOptions(req: DetectRequest): Record<string, unknown> {
-  return {
-    profile: req.profile,
-    sentences: req.sentences,
-    model_name: req.model_name ?? null,
-    layer: req.layer ?? null,
-    classifier_type: req.classifier_type ?? null,
-  };
+  const legacy = Object.keys(legacySelectorFields).map((k) => [k, req[k as keyof LegacySelector] ?? null]);
+  return { profile: req.profile, sentences: req.sentences, ...Object.fromEntries(legacy) };
 }
 
 /** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */
@@ -103,9 +98,7 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   const s = c.get('services');
   const batch = req.texts !== undefined;
   const texts = batch ? req.texts! : [req.text!];
-  if (texts.length > s.config.MAX_BATCH_TEXTS) {
-    throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
-  }
+  checkBatchSize(texts.length, s.config.MAX_BATCH_TEXTS);
   await who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0));
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
@@ -113,11 +106,11 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
 
   const outcomes: Array<ItemOutcome | null> = [];
   const keys: Array<string | null> = [];
-  for (const text of texts) {
+  for (const [index, text] of texts.entries()) {
     const problem = textProblem(text);
     if (problem) {
-      if (!batch) throw new ApiError(problem, problemMessage(problem));
-      outcomes.push({ error: { code: problem, message: problemMessage(problem) } });
+      if (!batch) throw new ApiError(problem, textProblemMessage(problem));
+      outcomes.push({ error: { code: problem, message: textProblemMessage(problem, index) } });
       keys.push(null);
       continue;
     }
@@ -149,17 +142,6 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
   defer(c, logPredictions(c, who, texts, done));
   return done;
-}
-
-function problemMessage(p: string): string {
-  switch (p) {
-    case 'empty_text':
-      return 'the text is empty';
-    case 'invalid_unicode':
-      return 'the text holds unpaired surrogate code units';
-    default:
-      return 'the text holds control characters';
-  }
 }
 
 async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[]): Promise<void> {

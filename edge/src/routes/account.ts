@@ -1,6 +1,6 @@
 import { historyQuerySchema, usageQuerySchema } from '@detector/contract';
 import { Hono } from 'hono';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { zValidator } from '@hono/zod-validator';
 import { tierLimits } from '../config.ts';
 import { ApiError } from '../errors.ts';

@@ -1,7 +1,8 @@
 import os from 'node:os';
+import { envInt, parseEnv } from '@detector/contract';
 import { z } from 'zod';
 
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+const int = envInt;
 
 /** File and image extraction settings; env vars with defaults, validated once at start-up. */
 export const extractConfigSchema = z.object({
@@ -50,10 +51,5 @@ export const extractConfigSchema = z.object({
 export type ExtractConfig = z.infer<typeof extractConfigSchema>;
 
 export function loadExtractConfig(env: Record<string, string | undefined> = process.env): ExtractConfig {
-  const parsed = extractConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid extraction configuration:\n${lines.join('\n')}`);
-  }
-  return parsed.data;
+  return parseEnv(extractConfigSchema, env, { what: 'extraction configuration' });
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { checkZip, type ZipLimits } from './zip-guard.ts';
 
 /** The body text of a Word document, after the archive has passed the zip-bomb checks. */

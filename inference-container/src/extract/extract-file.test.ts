@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { extractFile, type Upload } from './extract-file.ts';
 import { OcrEngine } from './ocr-engine.ts';
 import { randomBytes } from 'node:crypto';

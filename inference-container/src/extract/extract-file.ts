@@ -1,5 +1,5 @@
 import type { ExtractMethod, ExtractResponse, ExtractWarning } from '@detector/contract';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import type { ExtractConfig } from './config.ts';
 import { docxToText } from './docx-to-text.ts';
 import { htmlToText, tidy } from './html-to-text.ts';

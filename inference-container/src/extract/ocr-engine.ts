@@ -1,4 +1,4 @@
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 
 interface OcrLine {
   text: string;

@@ -1,5 +1,5 @@
 import type { getDocumentProxy } from 'unpdf';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 
 export interface PdfText {
   pages: string[];

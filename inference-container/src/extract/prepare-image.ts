@@ -1,5 +1,5 @@
 import type sharp from 'sharp';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 
 export interface ImageLimits {
   maxPixels: number;

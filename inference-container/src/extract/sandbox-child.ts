@@ -4,7 +4,7 @@
  * when either is passed; nothing here needs to guard against hostile input beyond what
  * extractFile already does.
  */
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { extractFile } from './extract-file.ts';
 import { OcrEngine } from './ocr-engine.ts';
 import type { SandboxJob, SandboxReply } from './sandbox.ts';

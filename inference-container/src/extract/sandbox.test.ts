@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { makeDecoyDocx, makeXObjectBombPdf } from './hostile-fixtures.ts';
 import { ExtractSandbox } from './sandbox.ts';
 import { makePdf, makeTextPng, testConfig } from './test-fixtures.ts';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ErrorCode, ExtractResponse } from '@detector/contract';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import type { Logger } from '../log.ts';
 import type { ExtractConfig } from './config.ts';
 import type { Upload } from './extract-file.ts';
@@ -114,7 +114,7 @@ export class ExtractSandbox {
   #take(): Worker {
     const spare = this.#spare;
     this.#spare = this.#spawn();
-    return spare && spare.proc.connected ? spare : this.#spawn();
+    return spare?.proc.connected ? spare : this.#spawn();
   }
 
   #spawn(): Worker {

@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { ApiError } from '../errors.ts';
+import { ApiError } from '@detector/contract';
 import { decodeEntities } from './html-to-text.ts';
 
 export interface ZipLimits {

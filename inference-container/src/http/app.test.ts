@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_TEXTS, startTestService, type JsonResponse } from '../test-support.ts';
-import type { InferenceService } from '../service.ts';
+import type { InferenceService } from '../core/service.ts';
 import { createApp } from './app.ts';
 
 let service: InferenceService;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
-import { InferenceService } from '../service.ts';
+import { InferenceService } from '../core/service.ts';
 import type { JsonResponse } from '../test-support.ts';
 import { createApp } from './app.ts';
 

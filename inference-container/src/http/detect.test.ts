@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceAnalyzeResponseSchema } from '@detector/contract';
 import { BUNDLED_DETECTOR, BUNDLED_DETECTORS_DIR } from '../config.ts';
-import { DetectorRegistry } from '../detectors/registry.ts';
-import type { InferenceService } from '../service.ts';
+import { DetectorRegistry } from '../core/detector-catalogue.ts';
+import type { InferenceService } from '../core/service.ts';
 import { startTestService, type JsonResponse } from '../test-support.ts';
 import { createApp } from './app.ts';
 

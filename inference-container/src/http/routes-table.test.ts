@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { createMetrics } from '../metrics.ts';
-import { InferenceService } from '../service.ts';
+import { InferenceService } from '../core/service.ts';
 import { createApp } from './app.ts';
 
 // Never started: the routes and the document need no model.

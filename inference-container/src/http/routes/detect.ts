@@ -1,9 +1,7 @@
-import { analyzeRequestSchema, analyzeRequestWarnings, detectRequestSchema, originalAlias, toAnalyzeResponse, type DetectItem } from '@detector/contract';
+import { ApiError, analyzeRequestSchema, analyzeRequestWarnings, checkBatchSize, detectRequestSchema, originalAlias, prepareText, toAnalyzeResponse, type DetectItem } from '@detector/contract';
 import { Hono } from 'hono';
-import { detectTexts } from '../../detectors/detect.ts';
-import { ApiError } from '../../errors.ts';
-import { normalizeForDetection } from '../../text/normalize.ts';
-import { prepareText } from '../../text/prepare.ts';
+import { detectTexts } from '../../core/scoring.ts';
+import { normalizeForDetection } from '../../core/normalize.ts';
 import type { AppEnv } from '../app.ts';
 import { parseBody } from '../parse-body.ts';
 
@@ -18,12 +16,12 @@ export const detectRoutes = new Hono<AppEnv>()
 
     if (body.text !== undefined) {
       const normalized = normalizeForDetection(prepareText(body.text, limits));
-      const [result] = await detectTexts(s, model, detector, s.language, [{ normalized }], opts);
+      const [result] = await detectTexts(s.featureSource(model), detector, s.language, [{ normalized }], opts);
       return c.json({ result: result! });
     }
 
     const texts = body.texts!;
-    if (texts.length > limits.maxBatchTexts) throw new ApiError('batch_too_large', `at most ${limits.maxBatchTexts} texts per request, got ${texts.length}`);
+    checkBatchSize(texts.length, limits.maxBatchTexts);
     // A bad item answers with its own error; the rest of the batch is still scored.
     const items: DetectItem[] = new Array(texts.length);
     const good: Array<{ index: number; normalized: ReturnType<typeof normalizeForDetection> }> = [];
@@ -36,7 +34,7 @@ export const detectRoutes = new Hono<AppEnv>()
       }
     });
     if (good.length > 0) {
-      const results = await detectTexts(s, model, detector, s.language, good, opts);
+      const results = await detectTexts(s.featureSource(model), detector, s.language, good, opts);
       good.forEach((g, k) => (items[g.index] = { index: g.index, ...results[k]! }));
     }
     return c.json({ results: items });
@@ -48,7 +46,7 @@ export const detectRoutes = new Hono<AppEnv>()
     const detector = s.registry().select(alias ? { detector: alias.detector } : body);
     const model = s.model(detector.pack.name);
     const normalized = normalizeForDetection(prepareText(body.text, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: 1 }));
-    const [r] = await detectTexts(s, model, detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
+    const [r] = await detectTexts(s.featureSource(model), detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
     return c.json(toAnalyzeResponse(r!, analyzeRequestWarnings(body, alias)));
   })
   .get('/v1/detectors', (c) => {

@@ -1,6 +1,6 @@
 import { embedRequestSchema } from '@detector/contract';
 import { Hono } from 'hono';
-import { prepareTexts } from '../../text/prepare.ts';
+import { prepareTexts } from '@detector/contract';
 import type { AppEnv } from '../app.ts';
 import { parseBody } from '../parse-body.ts';
 

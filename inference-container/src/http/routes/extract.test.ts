@@ -3,7 +3,7 @@ import { loadConfig } from '../../config.ts';
 import { makePdf } from '../../extract/test-fixtures.ts';
 import { createLogger } from '../../log.ts';
 import { createMetrics } from '../../metrics.ts';
-import { InferenceService } from '../../service.ts';
+import { InferenceService } from '../../core/service.ts';
 import type { JsonResponse } from '../../test-support.ts';
 import { createApp } from '../app.ts';
 

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '../../errors.ts';
+import { ApiError } from '@detector/contract';
 import { type ExtractConfig, loadExtractConfig } from '../../extract/config.ts';
 import { ExtractSandbox } from '../../extract/sandbox.ts';
 import type { AppEnv } from '../app.ts';
