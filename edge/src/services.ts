@@ -43,10 +43,6 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   const log = createLogger(config.LOG_LEVEL);
   const fetchImpl = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const pending = new Set<Promise<unknown>>();
-  const defer = (p: Promise<unknown>) => {
-    const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
 
   const redis =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
@@ -74,7 +70,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   };
 
   const fallbackLimiter = new MemoryLimiter(overrides.now);
-  const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, defer) : fallbackLimiter;
+  const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, overrides.now) : fallbackLimiter;
   const predictions = supabase
     ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5)
     : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
@@ -101,7 +97,11 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
       log,
     ),
     predictions,
-    predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log),
+    predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log, {
+      spoolFirst: redis !== null && supabase !== null,
+      drainDelayMs: config.SPOOL_DRAIN_DELAY_MS,
+      drainBatch: config.SPOOL_FLUSH_BATCH,
+    }),
     cursors: new CursorCodec(config.API_KEY_PEPPER),
     hf: config.HF_API_TOKEN
       ? { apiUrl: config.HF_API_URL, token: config.HF_API_TOKEN, models: config.HF_MODELS, aiLabels: config.HF_AI_LABELS, threshold: config.HF_THRESHOLD }

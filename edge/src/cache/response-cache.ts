@@ -3,6 +3,7 @@ import { sha256Hex } from '../auth/api-key.ts';
 import type { Logger } from '../log/logger.ts';
 import { withTimeout } from '../timeout.ts';
 import { Lru } from './lru.ts';
+import type { Reply, RoundTrip } from './round-trip.ts';
 
 export interface CacheScope {
   /** The tenant: a key owner, or a hashed client address on the demo routes. */
@@ -33,6 +34,13 @@ export async function cacheKey(namespace: string, scope: CacheScope, text: strin
 export interface ResponseCache {
   get<T>(key: string): Promise<T | null>;
   set(key: string, value: unknown): Promise<void>;
+  /**
+   * Reads several keys as part of a request's round trip to Redis: the isolate's LRU answers what
+   * it holds at once, the rest are queued on `trip`; `read` takes the trip's replies.
+   */
+  queueReads<T>(trip: RoundTrip, keys: string[]): { read(replies: Reply[] | { failed: string }): Map<string, T> };
+  /** Stores in the isolate at once, and queues the Redis write on `trip` (sent after the answer). */
+  queueWrite(trip: RoundTrip, key: string, value: unknown): void;
 }
 
 /**
@@ -66,6 +74,43 @@ export class TieredCache implements ResponseCache {
       this.log.warn('cache read failed; answering without cache', { error: String(err) });
       return null;
     }
+  }
+
+  queueReads<T>(trip: RoundTrip, keys: string[]): { read(replies: Reply[] | { failed: string }): Map<string, T> } {
+    const found = new Map<string, T>();
+    const remote: string[] = [];
+    for (const key of new Set(keys)) {
+      const local = this.lru.get(key);
+      if (local !== undefined) found.set(key, local as T);
+      else remote.push(key);
+    }
+    const at = remote.length > 0 ? trip.add((p) => remote.forEach((k) => p.get(k)), remote.length) : null;
+    return {
+      read: (replies) => {
+        if (at === null) return found;
+        if (!Array.isArray(replies)) {
+          this.log.warn('cache read failed; answering without cache', { error: replies.failed });
+          return found;
+        }
+        remote.forEach((key, i) => {
+          const r = replies[at + i];
+          if (!r?.ok || typeof r.value !== 'string') return;
+          try {
+            const value = JSON.parse(r.value) as T;
+            this.lru.set(key, value, this.ttlSeconds * 1000);
+            found.set(key, value);
+          } catch {
+            // an entry that does not parse is a miss; the answer computed now replaces it
+          }
+        });
+        return found;
+      },
+    };
+  }
+
+  queueWrite(trip: RoundTrip, key: string, value: unknown): void {
+    this.lru.set(key, value, this.ttlSeconds * 1000);
+    trip.add((p) => p.set(key, JSON.stringify(value), { ex: this.ttlSeconds }), 1);
   }
 
   async set(key: string, value: unknown): Promise<void> {

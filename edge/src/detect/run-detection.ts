@@ -2,9 +2,11 @@ import { textProblem, type DetectItem, type DetectRequest, type DetectResult } f
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
+import { RoundTrip } from '../cache/round-trip.ts';
 import { ApiError } from '../errors.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
+import { chargeAndRead, type Charge } from '../http/rate-limit.ts';
 import type { PredictionRow } from '../log/predictions.ts';
 import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
 
@@ -15,8 +17,8 @@ export interface DetectionContext {
   route: string;
   keyId: string | null;
   ownerId: string | null;
-  /** Charges the caller's limits for this many texts, once the batch is known to be acceptable. */
-  charge?: (texts: number) => Promise<void>;
+  /** What the caller's limits are charged for this many texts, once the batch is known to be acceptable. */
+  charge?: (texts: number) => Charge;
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -79,7 +81,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   if (texts.length > s.config.MAX_BATCH_TEXTS) {
     throw new ApiError('batch_too_large', `at most ${s.config.MAX_BATCH_TEXTS} texts per request`);
   }
-  await who.charge?.(texts.length);
+  const charge = who.charge?.(texts.length) ?? null;
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
@@ -89,20 +91,29 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   for (const text of texts) {
     const problem = textProblem(text);
     if (problem) {
-      if (!batch) throw new ApiError(problem, problemMessage(problem));
+      if (!batch) {
+        // Charged like any other request: bad input is no way around the limits.
+        await chargeAndRead(c, charge, []);
+        throw new ApiError(problem, problemMessage(problem));
+      }
       outcomes.push({ error: { code: problem, message: problemMessage(problem) } });
       keys.push(null);
       continue;
     }
-    const key = await cacheKey(s.config.CACHE_NAMESPACE, scope, text);
-    const hit = await s.cache.get<DetectResult>(key);
-    // A hit from before a detector release is stale even inside its TTL.
-    const fresh = hit && (!knownVersion || hit.detector.version === knownVersion);
-    outcomes.push(fresh ? { result: hit, cached: true } : null);
-    keys.push(key);
+    outcomes.push(null);
+    keys.push(await cacheKey(s.config.CACHE_NAMESPACE, scope, text));
   }
+  // The limits and the cache reads in one round trip to Redis.
+  const found = await chargeAndRead<DetectResult>(c, charge, keys.filter((k): k is string => k !== null));
+  keys.forEach((key, i) => {
+    const hit = key === null ? undefined : found.get(key);
+    // A hit from before a detector release is stale even inside its TTL.
+    if (hit && (!knownVersion || hit.detector.version === knownVersion)) outcomes[i] = { result: hit, cached: true };
+  });
 
   const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
+  // Cache writes and the prediction log leave together, after the answer.
+  const after = new RoundTrip(s.redis);
   if (missing.length > 0) {
     const computed = await compute(c, req, missing.map((i) => texts[i]!));
     if (computed instanceof Response) return computed;
@@ -111,7 +122,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
       outcomes[i] = o;
       if ('result' in o) {
         s.detectorVersions.set(detector, o.result.detector.version);
-        defer(c, s.cache.set(keys[i]!, o.result));
+        s.cache.queueWrite(after, keys[i]!, o.result);
       }
     });
   }
@@ -120,7 +131,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   const hits = done.filter((o) => 'result' in o && o.cached).length;
   const answered = done.filter((o) => 'result' in o).length;
   c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
-  defer(c, logPredictions(c, who, texts, done));
+  defer(c, logPredictions(c, who, texts, done, after));
 
   if (!batch) {
     const only = done[0]!;
@@ -142,7 +153,7 @@ function problemMessage(p: string): string {
   }
 }
 
-async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[]): Promise<void> {
+async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[], after: RoundTrip): Promise<void> {
   const s = c.get('services');
   const latency = Math.round(performance.now() - c.get('startedAt'));
   const createdAt = new Date().toISOString();
@@ -168,9 +179,12 @@ async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: 
       created_at: createdAt,
     });
   }
-  await s.predictionLog.record({
-    request_id: c.get('requestId'),
-    rows,
-    usage: who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), texts: texts.length } : null,
-  });
+  await s.predictionLog.record(
+    {
+      request_id: c.get('requestId'),
+      rows,
+      usage: who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), texts: texts.length } : null,
+    },
+    after,
+  );
 }

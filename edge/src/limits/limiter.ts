@@ -1,6 +1,5 @@
-import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis/cloudflare';
-import { withTimeout } from '../timeout.ts';
+import { RoundTrip, type Reply } from '../cache/round-trip.ts';
 
 export interface LimitRule {
   /** Names the counter: `key:minute`, `ip:day`, ... */
@@ -19,13 +18,27 @@ export interface LimitResult {
   reset: number;
 }
 
+/**
+ * What a check of all of a request's windows came to, as data (the style of @upstash/ratelimit):
+ * `reason` says why it was decided without Redis, or that Redis could not be asked.
+ */
+export interface LimitOutcome {
+  /** One per rule, in order; empty when Redis was unavailable. */
+  results: LimitResult[];
+  /** Index of the first rule that refused; -1 when every rule let the request through. */
+  refused: number;
+  reason?: 'cacheBlock' | 'unavailable';
+  error?: string;
+}
+
 export interface Limiter {
-  limit(identifier: string, rule: LimitRule): Promise<LimitResult>;
   /**
-   * Gives back what a request took (its rule's cost) when another rule then refused it. A refused
-   * rule has taken nothing.
+   * Charges every rule or none: a request refused by one window spends nothing from the others
+   * (a minute burst must not eat the day's quota), and a refused rule takes nothing either.
    */
-  refund(identifier: string, rule: LimitRule): Promise<void>;
+  limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome>;
+  /** Puts the check on a request's round trip to Redis instead of a call of its own, where there is one. */
+  queue?(trip: RoundTrip, identifier: string, rules: LimitRule[]): QueuedLimit;
 }
 
 const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
@@ -38,25 +51,31 @@ export class MemoryLimiter implements Limiter {
   private windows = new Map<string, { start: number; used: number }>();
   constructor(private now: () => number = Date.now) {}
 
-  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
-    const size = WINDOW_MS[rule.window];
-    const start = Math.floor(this.now() / size) * size;
-    const id = `${rule.name}:${identifier}`;
-    let w = this.windows.get(id);
-    if (!w || w.start !== start) {
-      w = { start, used: 0 };
-      this.windows.set(id, w);
-      if (this.windows.size > 10_000) this.sweep(start);
-    }
-    const cost = rule.cost ?? 1;
-    const success = w.used + cost <= rule.tokens;
-    if (success) w.used += cost;
-    return { success, limit: rule.tokens, remaining: Math.max(0, rule.tokens - w.used), reset: start + size };
-  }
-
-  async refund(identifier: string, rule: LimitRule): Promise<void> {
-    const w = this.windows.get(`${rule.name}:${identifier}`);
-    if (w) w.used = Math.max(0, w.used - (rule.cost ?? 1));
+  async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const now = this.now();
+    const windows = rules.map((rule) => {
+      const size = WINDOW_MS[rule.window];
+      const start = Math.floor(now / size) * size;
+      const id = `${rule.name}:${identifier}`;
+      let w = this.windows.get(id);
+      if (!w || w.start !== start) {
+        w = { start, used: 0 };
+        this.windows.set(id, w);
+        if (this.windows.size > 10_000) this.sweep(start);
+      }
+      return { w, reset: start + size };
+    });
+    const refused = rules.findIndex((rule, i) => windows[i]!.w.used + (rule.cost ?? 1) > rule.tokens);
+    if (refused < 0) rules.forEach((rule, i) => (windows[i]!.w.used += rule.cost ?? 1));
+    return {
+      refused,
+      results: rules.map((rule, i) => ({
+        success: refused < 0 || i !== refused,
+        limit: rule.tokens,
+        remaining: Math.max(0, rule.tokens - windows[i]!.w.used),
+        reset: windows[i]!.reset,
+      })),
+    };
   }
 
   private sweep(current: number): void {
@@ -65,52 +84,135 @@ export class MemoryLimiter implements Limiter {
 }
 
 /**
- * @upstash/ratelimit over Upstash Redis: a sliding minute (smooth bursts) and a fixed day (a
- * quota that resets at a predictable time). Each check is one atomic Lua script, so concurrent
- * requests cannot overshoot a limit.
+ * @upstash/ratelimit's sliding window (the minute: smooth bursts) and fixed window (the day: a quota
+ * that resets at a predictable time), with the library's key layout and arithmetic, but all of a
+ * request's windows in one script: checked together, charged together or not at all. The script
+ * goes into the request's one Redis round trip beside the cache reads, which the library's own
+ * calls (one script call each, then refunds) could not.
+ */
+const LIMIT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local n = #KEYS / 2
+local used, cost, kind, window = {}, {}, {}, {}
+local refused = 0
+for i = 1, n do
+  local a = 2 + (i - 1) * 4
+  kind[i] = ARGV[a]
+  local tokens = tonumber(ARGV[a + 1])
+  window[i] = tonumber(ARGV[a + 2])
+  cost[i] = tonumber(ARGV[a + 3])
+  local current = tonumber(redis.call("GET", KEYS[2 * i - 1]) or "0")
+  local weighted = 0
+  if kind[i] == "s" then
+    -- the previous window's requests, weighted by how much of it the sliding window still covers
+    local previous = tonumber(redis.call("GET", KEYS[2 * i]) or "0")
+    weighted = math.floor((1 - (now % window[i]) / window[i]) * previous)
+  end
+  used[i] = current + weighted
+  if refused == 0 and used[i] + cost[i] > tokens then refused = i end
+end
+if refused == 0 then
+  for i = 1, n do
+    local v = redis.call("INCRBY", KEYS[2 * i - 1], cost[i])
+    if v == cost[i] then
+      if kind[i] == "s" then redis.call("PEXPIRE", KEYS[2 * i - 1], window[i] * 2 + 1000)
+      else redis.call("PEXPIRE", KEYS[2 * i - 1], window[i]) end
+    end
+    used[i] = used[i] + cost[i]
+  end
+end
+used[n + 1] = refused
+return used
+`;
+
+/** Reads a script's reply: what each window has used, then the 1-based index of the refusing rule (0: none). */
+function decodeLimitReply(rules: LimitRule[], resets: number[], reply: unknown): LimitOutcome {
+  if (!Array.isArray(reply) || reply.length !== rules.length + 1) throw new Error('rate limit script answered in an unexpected shape');
+  const refused = Number(reply[rules.length]) - 1;
+  return {
+    refused,
+    results: rules.map((rule, i) => ({
+      success: refused < 0 || i !== refused,
+      limit: rule.tokens,
+      remaining: Math.max(0, rule.tokens - Number(reply[i])),
+      reset: resets[i]!,
+    })),
+  };
+}
+
+/** A limit check queued on a request's round trip; `read` turns the replies into the outcome. */
+export interface QueuedLimit {
+  read(replies: Reply[] | { failed: string }): LimitOutcome;
+}
+
+/**
+ * The windows in Redis, checked in one atomic script per request, so concurrent requests cannot
+ * overshoot a limit. Like the library, a minute window that refused is remembered in the isolate
+ * until it resets (`cacheBlock`), so a caller hammering past the limit costs no Redis calls.
  */
 export class RedisLimiter implements Limiter {
-  private limiters = new Map<string, Ratelimit>();
+  private blocked = new Map<string, number>();
   constructor(
     private redis: Redis,
     private timeoutMs: number,
-    private defer: (p: Promise<unknown>) => void,
+    private now: () => number = Date.now,
   ) {}
 
-  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
-    const cost = rule.cost ?? 1;
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: cost }), this.timeoutMs, 'rate limit check');
-    this.defer(r.pending);
-    // The fixed-window script adds the cost even when it refuses. With costs above one that would
-    // spend the rest of the day on a request that was never served (a 64-text batch with 10 texts
-    // left), so a refusal gives its cost straight back.
-    if (!r.success && rule.window === 'day') await this.refund(identifier, rule);
-    return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
+  async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const trip = new RoundTrip(this.redis);
+    const queued = this.queue(trip, identifier, rules);
+    return queued.read(await trip.exec(this.timeoutMs, 'rate limit check'));
   }
 
-  async refund(identifier: string, rule: LimitRule): Promise<void> {
-    // A negative rate is the library's refund: the scripts skip the limit check for it.
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: -(rule.cost ?? 1) }), this.timeoutMs, 'rate limit refund');
-    this.defer(r.pending);
-  }
-
-  private limiterFor(rule: LimitRule): Ratelimit {
-    const id = `${rule.name}:${rule.tokens}`;
-    let rl = this.limiters.get(id);
-    if (!rl) {
-      rl = new Ratelimit({
-        redis: this.redis,
-        limiter: rule.window === 'minute' ? Ratelimit.slidingWindow(rule.tokens, '60 s') : Ratelimit.fixedWindow(rule.tokens, '1 d'),
-        prefix: `rl:${rule.name}`,
-        // Timeouts are ours to judge (fail open or closed per path), not the library's.
-        timeout: 0,
-        analytics: false,
-        // The library's in-isolate block list would refuse a one-text request for the rest of the
-        // day after a large batch was refused, though the quota still has room for it.
-        ephemeralCache: rule.window === 'day' ? false : undefined,
-      });
-      this.limiters.set(id, rl);
+  /** Puts the check on `trip`; decided locally (nothing queued) when a minute window is known to be full. */
+  queue(trip: RoundTrip, identifier: string, rules: LimitRule[]): QueuedLimit {
+    const now = this.now();
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (rule.window !== 'minute') continue;
+      const until = this.blocked.get(`${rule.name}:${identifier}`);
+      if (until === undefined) continue;
+      if (until > now) {
+        const refusal: LimitOutcome = {
+          refused: i,
+          reason: 'cacheBlock',
+          results: rules.map((r, j) => ({ success: j !== i, limit: r.tokens, remaining: j === i ? 0 : r.tokens, reset: j === i ? until : now })),
+        };
+        return { read: () => refusal };
+      }
+      this.blocked.delete(`${rule.name}:${identifier}`);
     }
-    return rl;
+    const keys: string[] = [];
+    const args: Array<string | number> = [now];
+    const resets: number[] = [];
+    for (const rule of rules) {
+      const size = WINDOW_MS[rule.window];
+      const bucket = Math.floor(now / size);
+      // @upstash/ratelimit's keys (prefix, identifier, bucket), so counters carry over from it.
+      const base = `rl:${rule.name}:${identifier}`;
+      keys.push(`${base}:${bucket}`, `${base}:${bucket - 1}`);
+      args.push(rule.window === 'minute' ? 's' : 'f', rule.tokens, size, rule.cost ?? 1);
+      resets.push((bucket + 1) * size);
+    }
+    const at = trip.add((p) => p.eval(LIMIT_SCRIPT, keys, args), 1)!;
+    return {
+      read: (replies) => {
+        if (!Array.isArray(replies)) return { refused: -1, results: [], reason: 'unavailable', error: replies.failed };
+        const r = replies[at];
+        if (!r || !r.ok) return { refused: -1, results: [], reason: 'unavailable', error: r ? r.error : 'no reply' };
+        let outcome: LimitOutcome;
+        try {
+          outcome = decodeLimitReply(rules, resets, r.value);
+        } catch (err) {
+          return { refused: -1, results: [], reason: 'unavailable', error: String(err) };
+        }
+        const rule = rules[outcome.refused];
+        if (rule?.window === 'minute') {
+          if (this.blocked.size > 10_000) this.blocked.clear();
+          this.blocked.set(`${rule.name}:${identifier}`, outcome.results[outcome.refused]!.reset);
+        }
+        return outcome;
+      },
+    };
   }
 }
