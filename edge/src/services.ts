@@ -2,6 +2,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { Redis } from '@upstash/redis/cloudflare';
 import { CachedKeyStore, staticKeyStore, SupabaseKeyStore, type KeyStore } from './auth/key-store.ts';
 import { TieredCache, type ResponseCache } from './cache/response-cache.ts';
+import { SharedWrites } from './cache/round-trip.ts';
 import type { Config } from './config.ts';
 import { MemoryLimiter, RedisLimiter, type Limiter } from './limits/limiter.ts';
 import { CursorCodec } from './log/cursor.ts';
@@ -101,6 +102,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
       spoolFirst: redis !== null && supabase !== null,
       drainDelayMs: config.SPOOL_DRAIN_DELAY_MS,
       drainBatch: config.SPOOL_FLUSH_BATCH,
+      writes: new SharedWrites(redis, config.REDIS_TIMEOUT_MS, config.REDIS_WRITE_WINDOW_MS),
     }),
     cursors: new CursorCodec(config.API_KEY_PEPPER),
     hf: config.HF_API_TOKEN

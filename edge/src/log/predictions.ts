@@ -1,6 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Redis } from '@upstash/redis/cloudflare';
-import { RoundTrip } from '../cache/round-trip.ts';
+import { RoundTrip, type SharedWrites } from '../cache/round-trip.ts';
 import { withTimeout } from '../timeout.ts';
 import type { CursorPosition } from './cursor.ts';
 import type { Logger } from './logger.ts';
@@ -183,6 +183,8 @@ export interface PredictionLogOptions {
   drainDelayMs: number;
   /** Spooled records per store write. */
   drainBatch: number;
+  /** Where the isolate's writes after the answer are gathered; each record is sent on its own without it. */
+  writes?: SharedWrites;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -215,7 +217,8 @@ export class PredictionLog {
     const empty = batch.rows.length === 0 && !batch.usage;
     const cacheWrites = trip.size;
     const at = !empty && this.opts.spoolFirst ? trip.add((p) => p.rpush(SPOOL_KEY, JSON.stringify(batch)), 1) : null;
-    const replies = await trip.exec(this.redisTimeoutMs, at === null ? 'cache write' : 'cache write and spool');
+    const what = at === null ? 'cache write' : 'cache write and spool';
+    const replies = this.opts.writes ? await this.opts.writes.send(trip, what) : await trip.exec(this.redisTimeoutMs, what);
     if (!Array.isArray(replies) && cacheWrites > 0) this.log.warn('cache write failed', { error: replies.failed });
     if (empty) return;
     if (at !== null) {
