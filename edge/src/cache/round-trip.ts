@@ -53,47 +53,46 @@ export class RoundTrip {
   }
 }
 
+type Part = { builds: Array<(p: Pipeline) => void>; count: number; then: (replies: Reply[] | { failed: string }) => Promise<void> };
+
 /**
  * What answers leave behind (cache writes, spooled records), gathered from the requests an isolate
  * answers within `windowMs` into one pipeline: under load that is one call to Redis for many
- * answers. Each request's own promise (held open by its waitUntil) settles only when its commands
- * are in Redis, so nothing is acknowledged before it is stored.
+ * answers. The request that opens a batch sends it, from its own waitUntil, and runs every part's
+ * `then` (a fallback write, a drain) there too: the Workers runtime cancels a request whose
+ * waitUntil waits on I/O that another request started, so later requests hand their part over and
+ * are done. Their commands are as safe as the opener's: its waitUntil holds until all are sent.
  */
 export class SharedWrites {
-  private queue: Array<{ builds: Array<(p: Pipeline) => void>; count: number; resolve: (r: Reply[] | { failed: string }) => void }> = [];
-  private queued = 0;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private open: { parts: Part[]; count: number } | null = null;
 
   constructor(
     private redis: Redis | null,
     private timeoutMs: number,
     private windowMs: number,
-    /** Sent at once when this many commands are waiting. */
+    /** A batch this large is closed, and the next answer opens another. */
     private maxCommands = 256,
   ) {}
 
-  /** Sends `trip`'s commands, with whatever else is waiting; resolves with this trip's replies. */
-  send(trip: RoundTrip, what: string): Promise<Reply[] | { failed: string }> {
-    if (!this.redis || trip.size === 0) return Promise.resolve([]);
-    if (this.windowMs <= 0) return trip.exec(this.timeoutMs, what);
-    return new Promise((resolve) => {
-      const taken = trip.take();
-      this.queue.push({ ...taken, resolve });
-      this.queued += taken.count;
-      if (this.queued >= this.maxCommands) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.windowMs);
-    });
-  }
-
-  private async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const parts = this.queue;
-    this.queue = [];
-    this.queued = 0;
+  /** Sends `trip`'s commands with the others', then hands `then` this trip's replies. */
+  async send(trip: RoundTrip, then: Part['then']): Promise<void> {
+    if (!this.redis || trip.size === 0) return then([]);
+    if (this.windowMs <= 0) return then(await trip.exec(this.timeoutMs, 'writes after the answer'));
+    const part = { ...trip.take(), then };
+    if (this.open && this.open.count < this.maxCommands) {
+      this.open.parts.push(part);
+      this.open.count += part.count;
+      return;
+    }
+    const batch = { parts: [part], count: part.count };
+    this.open = batch;
+    await new Promise((r) => setTimeout(r, this.windowMs));
+    if (this.open === batch) this.open = null;
     const all = new RoundTrip(this.redis);
-    const offsets = parts.map((part) => all.add((p) => part.builds.forEach((b) => b(p)), part.count)!);
+    const offsets = batch.parts.map((p) => all.add((pipe) => p.builds.forEach((b) => b(pipe)), p.count)!);
     const replies = await all.exec(this.timeoutMs, 'writes after the answer');
-    parts.forEach((part, i) => part.resolve(Array.isArray(replies) ? replies.slice(offsets[i], offsets[i]! + part.count) : replies));
+    await Promise.all(
+      batch.parts.map((p, i) => p.then(Array.isArray(replies) ? replies.slice(offsets[i], offsets[i]! + p.count) : replies).catch(() => undefined)),
+    );
   }
 }

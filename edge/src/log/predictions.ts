@@ -1,6 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Redis } from '@upstash/redis/cloudflare';
-import { RoundTrip, type SharedWrites } from '../cache/round-trip.ts';
+import { RoundTrip, type Reply, type SharedWrites } from '../cache/round-trip.ts';
 import { withTimeout } from '../timeout.ts';
 import type { CursorPosition } from './cursor.ts';
 import type { Logger } from './logger.ts';
@@ -217,21 +217,22 @@ export class PredictionLog {
     const empty = batch.rows.length === 0 && !batch.usage;
     const cacheWrites = trip.size;
     const at = !empty && this.opts.spoolFirst ? trip.add((p) => p.rpush(SPOOL_KEY, JSON.stringify(batch)), 1) : null;
-    const what = at === null ? 'cache write' : 'cache write and spool';
-    const replies = this.opts.writes ? await this.opts.writes.send(trip, what) : await trip.exec(this.redisTimeoutMs, what);
-    if (!Array.isArray(replies) && cacheWrites > 0) this.log.warn('cache write failed', { error: replies.failed });
-    if (empty) return;
-    if (at !== null) {
-      const r = Array.isArray(replies) ? replies[at] : undefined;
-      if (r?.ok) {
-        this.dirty = true;
-        await this.drainSoon();
-        return;
+    const then = async (replies: Reply[] | { failed: string }): Promise<void> => {
+      if (!Array.isArray(replies) && cacheWrites > 0) this.log.warn('cache write failed', { error: replies.failed });
+      if (empty) return;
+      if (at !== null) {
+        const r = Array.isArray(replies) ? replies[at] : undefined;
+        if (r?.ok) {
+          this.dirty = true;
+          return this.drainSoon();
+        }
+        this.log.warn('spool write failed; writing the record straight to the store', { error: r ? r.error : (replies as { failed: string }).failed });
+        return this.writeDirect(batch, false);
       }
-      this.log.warn('spool write failed; writing the record straight to the store', { error: r ? r.error : (replies as { failed: string }).failed });
-      return this.writeDirect(batch, false);
-    }
-    return this.writeDirect(batch, true);
+      return this.writeDirect(batch, true);
+    };
+    if (this.opts.writes) return this.opts.writes.send(trip, then);
+    return then(await trip.exec(this.redisTimeoutMs, at === null ? 'cache write' : 'cache write and spool'));
   }
 
   private async writeDirect(batch: LogBatch, spoolOnFailure: boolean): Promise<void> {
