@@ -223,10 +223,15 @@ try {
 
   // Latency, interleaved so every path sees the same machine load.
   const miss: Record<keyof typeof paths, number[]> = { bare: [], mem: [], real: [] };
+  // One call to Redis through the REST proxy, from Node: what the gateway's one call before the
+  // inference service costs at the least, under the same load.
+  const redisMs: number[] = [];
+  const redisAuth = { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` };
   for (let i = 0; i < REQUESTS; i++) {
     for (const [name, p] of Object.entries(paths) as Array<[keyof typeof paths, (typeof paths)['bare']]>) {
       miss[name].push(await timed(p.url, { text: text(`${name}-${i}-${Date.now()}`) }, p.auth));
     }
+    redisMs.push(await timed(`${env.UPSTASH_REDIS_REST_URL}/pipeline`, [['GET', 'bench:nothing']], redisAuth));
   }
   const hit: Record<keyof typeof paths, number[]> = { bare: [], mem: [], real: [] };
   await timed(paths.mem.url, { text: text('hot') }, memAuth);
@@ -254,6 +259,7 @@ try {
   console.log(row('bare Worker, forwarding (miss)', miss.bare));
   console.log(row('gateway, in-memory stores (miss)', miss.mem, miss.bare));
   console.log(row('gateway, real stack (miss)', miss.real, miss.bare));
+  console.log(row('one Redis call through the REST proxy', redisMs));
   console.log(row('bare Worker, static answer', hit.bare));
   console.log(row('gateway, in-memory stores (hit)', hit.mem, hit.bare));
   console.log(row('gateway, real stack (hit)', hit.real, hit.bare));
