@@ -148,7 +148,7 @@ try {
   };
   const realKey = createKey();
   const memKey = generateApiKey().key;
-  const token = env.INFERENCE_TOKEN ? { INFERENCE_TOKEN: env.INFERENCE_TOKEN } : {};
+  const token: Record<string, string> = env.INFERENCE_TOKEN ? { INFERENCE_TOKEN: env.INFERENCE_TOKEN } : {};
 
   console.log('starting the bare Worker and the in-memory gateway...');
   const bare = await startWorker({ name: 'bare', dir, script: path.join(ROOT, 'edge/bench/bare-worker.ts'), vars: { INFERENCE_URL: env.INFERENCE_URL!, ...token } });
