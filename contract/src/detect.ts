@@ -64,15 +64,4 @@ export type DetectItem = ({ index: number } & DetectResult) | { index: number; e
 /** Single text: `{result}`. Batch: `{results}` with per-item errors. */
 export type DetectResponse = { result: DetectResult } | { results: DetectItem[] };
 
-/** POST /analyze, the original design's shape. */
-export const analyzeRequestSchema = z.strictObject({
-  text: z.string(),
-  model_name: z.string().min(1).optional(),
-  layer: z.number().int().optional(),
-  classifier_type: z.string().min(1).optional(),
-});
-export interface AnalyzeResponse {
-  prediction: 'AI-generated' | 'Human-written';
-  probability: number;
-  is_fake: boolean;
-}
+// POST /analyze (the original design's shape) lives in analyze.ts.

@@ -4,8 +4,9 @@
  * pnpm keys list [--owner <uuid>]
  *
  * Talks to Supabase (SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY) and hashes with API_KEY_PEPPER,
- * the same values the gateway has. Without them in the environment it reads .stack/env, so it
- * works against `pnpm stack up` as is. The key is printed once and never stored.
+ * the same values the gateway has. Without them in the environment it reads what a running
+ * `pnpm stack up` or `pnpm start` wrote (see stackEnv), so it works against either as is.
+ * The key is printed once and never stored.
  */
 import { createClient } from '@supabase/supabase-js';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,9 +17,15 @@ import { generateApiKey, hashApiKey } from '../src/auth/api-key.ts';
 import { SCOPES } from '../src/auth/key-store.ts';
 import { TIERS } from '../src/config.ts';
 
+/**
+ * The settings a running local stack or `pnpm start` wrote for tools: `.stack/env` (pnpm stack up),
+ * else DATA_DIR/env (pnpm start; DATA_DIR defaults to .data). Both are removed when they stop.
+ */
 function stackEnv(): Record<string, string> {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../.stack/env');
-  if (!existsSync(file)) return {};
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  const files = [path.join(root, '.stack/env'), path.join(path.resolve(root, process.env.DATA_DIR || '.data'), 'env')];
+  const file = files.find((f) => existsSync(f));
+  if (!file) return {};
   const out: Record<string, string> = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)='(.*)'$/.exec(line);
@@ -38,7 +45,7 @@ const setting = (name: string) => process.env[name] ?? fallback[name];
 const url = setting('SUPABASE_URL');
 const serviceKey = setting('SUPABASE_SERVICE_ROLE_KEY');
 const pepper = setting('API_KEY_PEPPER') ?? '';
-if (!url || !serviceKey) fail('set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (or run `pnpm stack up` first)');
+if (!url || !serviceKey) fail('set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY (or run `pnpm start` or `pnpm stack up` first)');
 // Node 20 has no global WebSocket and realtime-js insists on one at construction; this tool
 // never subscribes, so a transport that refuses to connect is enough.
 class NoRealtime {

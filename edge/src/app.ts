@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from './config.ts';
 import { ApiError } from './errors.ts';
+import { corsHeaders, securityHeaders } from './http/cors.ts';
 import type { AppEnv } from './http/env.ts';
 import { accountRoutes } from './routes/account.ts';
 import { analyzeRoutes } from './routes/analyze.ts';
@@ -74,6 +75,8 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
     c.set('services', await services((c.env as Record<string, unknown> | undefined) ?? {}));
     await next();
   });
+  app.use('*', securityHeaders);
+  app.use('*', corsHeaders);
 
   app.route('/', opsRoutes);
   app.route('/', docsRoutes);

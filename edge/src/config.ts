@@ -26,6 +26,11 @@ export interface StaticKey {
   scopes: Scope[];
 }
 
+/** scheme://host[:port], what a browser sends in Origin; `*` allows every origin. */
+const origins = list('').pipe(
+  z.array(z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s?#]+$/.test(o), 'each entry must be an origin such as https://app.example.com (scheme, host, optional port; no path), or *')),
+);
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -61,7 +66,7 @@ const staticKeys = z
 /**
  * Every Worker var and secret, with its default. Parsed once per isolate so that a bad
  * deployment answers its first request with a clear configuration error instead of limping on.
- * With no Upstash or Supabase settings the gateway runs on in-memory stores (`pnpm start`).
+ * With no Upstash or Supabase settings the gateway runs on in-memory stores.
  */
 export const configSchema = z
   .object({
@@ -133,6 +138,12 @@ export const configSchema = z
     /** Labels a hosted model uses for machine-written text. */
     HF_AI_LABELS: list('Fake,LABEL_1,AI,ai,machine,ChatGPT'),
     HF_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
+
+    /**
+     * Origins whose pages may call the API from a browser (CORS), comma-separated. Unset: none in
+     * production; with ENVIRONMENT=local, the page's dev server (LOCAL_DEV_ORIGINS).
+     */
+    CORS_ORIGINS: origins,
 
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     /** Take the client address from X-Forwarded-For's first hop (behind a trusted proxy; the local stack). */

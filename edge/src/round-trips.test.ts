@@ -37,6 +37,7 @@ function batch(i: number): LogBatch {
         detector: 'd',
         detector_version: '1',
         label: 'human',
+        warnings: [],
         probability: 0.1,
         latency_ms: 5,
         cached: false,

@@ -1,10 +1,12 @@
 /**
- * pnpm stack up|down|status, and pnpm dev (up, then down on Ctrl-C).
+ * pnpm stack up|down|status, and pnpm dev (up, then down on Ctrl-C). status also reports a running
+ * `pnpm start` (its URLs, from DATA_DIR/state.json).
  * The environment for tools and tests: .stack/env (shell syntax). STACK_INFERENCE_URL: use an
  * inference service that already runs elsewhere instead of starting one (STACK_INFERENCE_TOKEN: its
  * INFERENCE_TOKEN, if it has one).
  */
 import path from 'node:path';
+import { startState } from './start-state.ts';
 import { readState, ROOT, stackDown, stackUp } from './stack.ts';
 
 const [command = 'status', ...rest] = process.argv.slice(2);
@@ -26,9 +28,28 @@ switch (command) {
     await stackDown({ dir });
     break;
   case 'status': {
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
     const state = readState(dir);
-    if (!state) console.log('no stack is running');
-    else for (const c of state.components) console.log(`${c.name.padEnd(10)} pid ${c.pid}  log ${path.relative(ROOT, c.log)}`);
+    if (!state) console.log('no stack is running (pnpm stack up)');
+    else {
+      for (const k of ['GATEWAY_URL', 'INFERENCE_URL', 'SUPABASE_URL', 'UPSTASH_REDIS_REST_URL']) if (state.env[k]) console.log(`${k}=${state.env[k]}`);
+      for (const c of state.components) console.log(`${c.name.padEnd(10)} pid ${c.pid} ${alive(c.pid) ? 'running' : 'stopped'}  log ${path.relative(ROOT, c.log)}`);
+    }
+    // pnpm start keeps its own record in its data folder.
+    const dataDir = path.resolve(ROOT, process.env.DATA_DIR || '.data');
+    const started = startState(dataDir);
+    if (!started || !alive(started.pid)) console.log(`pnpm start is not running (from ${path.relative(ROOT, dataDir) || dataDir})`);
+    else {
+      console.log(`pnpm start (pid ${started.pid}, data in ${path.relative(ROOT, dataDir) || dataDir}):`);
+      for (const k of ['GATEWAY_URL', 'INFERENCE_URL', 'SUPABASE_URL'] as const) if (started[k]) console.log(`${k}=${started[k]}`);
+    }
     break;
   }
   case 'dev': {

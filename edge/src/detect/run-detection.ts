@@ -10,7 +10,7 @@ import { chargeAndRead, type Charge } from '../http/rate-limit.ts';
 import type { PredictionRow } from '../log/predictions.ts';
 import { hfDetect, hfModelOf } from '../routing/hf-backend.ts';
 
-type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
+export type ItemOutcome = { result: DetectResult; cached: boolean } | { error: { code: string; message: string } };
 
 export interface DetectionContext {
   tenant: string;
@@ -75,6 +75,22 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[]):
  * the misses, and the prediction log after the answer.
  */
 export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: DetectionContext): Promise<Response> {
+  const done = await detectOutcomes(c, req, who);
+  if (done instanceof Response) return done;
+  if (req.texts === undefined) {
+    const only = done[0]!;
+    if ('error' in only) throw new ApiError('internal', only.error.message);
+    return c.json({ result: only.result, cached: only.cached });
+  }
+  const results = done.map((o, index) => ('error' in o ? { index, error: o.error } : { index, ...o.result, cached: o.cached }));
+  return c.json({ results });
+}
+
+/**
+ * runDetection up to the answer's body, for routes that present the outcomes in their own shape
+ * (/analyze): the per-text outcomes in order, or the backend's error response to pass on.
+ */
+export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who: DetectionContext): Promise<ItemOutcome[] | Response> {
   const s = c.get('services');
   const batch = req.texts !== undefined;
   const texts = batch ? req.texts! : [req.text!];
@@ -132,14 +148,7 @@ export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: 
   const answered = done.filter((o) => 'result' in o).length;
   c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
   defer(c, logPredictions(c, who, texts, done, after));
-
-  if (!batch) {
-    const only = done[0]!;
-    if ('error' in only) throw new ApiError('internal', only.error.message);
-    return c.json({ result: only.result, cached: only.cached });
-  }
-  const results = done.map((o, index) => ('error' in o ? { index, error: o.error } : { index, ...o.result, cached: o.cached }));
-  return c.json({ results });
+  return done;
 }
 
 function problemMessage(p: string): string {
@@ -173,6 +182,7 @@ async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: 
       detector: o.result.detector.name,
       detector_version: o.result.detector.version,
       label: o.result.label,
+      warnings: o.result.warnings.map((w) => w.code),
       probability: o.result.probability,
       latency_ms: latency,
       cached: o.cached,

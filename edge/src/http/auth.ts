@@ -4,12 +4,25 @@ import { verifyKey } from '../auth/key-store.ts';
 import { ApiError } from '../errors.ts';
 import type { AppEnv } from './env.ts';
 
-/** The presented key from `Authorization: Bearer` or `x-api-key`. */
+/**
+ * The presented key from `Authorization: Bearer`, `x-api-key`, or `Authorization: Basic` with the
+ * key as the user name (password ignored): that is what HTTP clients send from a ~/.netrc entry, so
+ * a client written for the original keyless gateway (Python requests, curl -n) works unchanged.
+ */
 export function presentedKey(headers: { header(name: string): string | undefined }): string | null {
   const auth = headers.header('authorization');
   if (auth) {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
-    return m ? m[1]! : null;
+    if (m) return m[1]!;
+    const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(auth);
+    if (!basic) return null;
+    let decoded: string;
+    try {
+      decoded = atob(basic[1]!);
+    } catch {
+      return null;
+    }
+    return decoded.split(':')[0] || null;
   }
   return headers.header('x-api-key')?.trim() || null;
 }

@@ -20,6 +20,8 @@ export interface PredictionRow {
   detector: string;
   detector_version: string;
   label: string;
+  /** The answer's warning codes: why the service abstained (too_short...), what it normalised. */
+  warnings: string[];
   probability: number;
   latency_ms: number;
   cached: boolean;
@@ -95,7 +97,7 @@ export class SupabasePredictionStore implements PredictionStore {
   async history(ownerId: string, limit: number, cur?: CursorPosition): Promise<HistoryPage> {
     let q = this.db
       .from('predictions')
-      .select('request_id,client_request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,probability,latency_ms,cached,created_at')
+      .select('request_id,client_request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,warnings,probability,latency_ms,cached,created_at')
       .eq('owner_id', ownerId)
       .order('created_at', { ascending: false })
       .order('request_id', { ascending: false })

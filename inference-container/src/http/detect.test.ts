@@ -159,11 +159,29 @@ describe('POST /analyze', () => {
     const res = await post('/analyze', { text: ESSAY, model_name: 'tinylm-en-v1' });
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(Object.keys(body).sort()).toEqual(['is_fake', 'prediction', 'probability']);
+    expect(Object.keys(body).sort()).toEqual(['confidence', 'detector', 'is_fake', 'label', 'prediction', 'probability', 'warnings']);
     const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
+    expect(body.label).toBe(result.label);
     expect(body.is_fake).toBe(result.label === 'ai');
-    expect(body.prediction).toBe(body.is_fake ? 'AI-generated' : 'Human-written');
+    expect(body.prediction).toBe(body.is_fake ? 1 : 0);
     expect(body.probability).toBeCloseTo(result.probability, 9);
+    expect(body.detector).toEqual(result.detector);
+  });
+
+  it('answers the original defaults and svm/lr through the alias table, saying which detector ran', async () => {
+    for (const classifier_type of ['svm', 'lr']) {
+      const res = await post('/analyze', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type, pooling: 'mean', dataset_name: 'hc3' });
+      expect(res.status, classifier_type).toBe(200);
+      const body = await res.json();
+      expect(body.detector.name).toBe(BUNDLED_DETECTOR);
+      expect(body.warnings.map((w: { code: string }) => w.code)).toEqual(expect.arrayContaining(['selector_alias', 'ignored_field']));
+    }
+  });
+
+  it('reports an abstention as uncertain, never as a confident human verdict', async () => {
+    const body = await (await post('/analyze', { text: 'This is a test sentence.' })).json();
+    expect(body).toMatchObject({ label: 'uncertain', prediction: 0, is_fake: false, confidence: 0 });
+    expect(body.warnings.map((w: { code: string }) => w.code)).toContain('too_short');
   });
 
   it('answers bad input with a 4xx code', async () => {

@@ -1,4 +1,4 @@
-import { analyzeRequestSchema, detectRequestSchema, type AnalyzeResponse, type DetectItem } from '@detector/contract';
+import { analyzeRequestSchema, analyzeRequestWarnings, detectRequestSchema, originalAlias, toAnalyzeResponse, type DetectItem } from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../detectors/detect.ts';
 import { ApiError } from '../../errors.ts';
@@ -44,13 +44,12 @@ export const detectRoutes = new Hono<AppEnv>()
   .post('/analyze', async (c) => {
     const s = c.get('service');
     const body = await parseBody(c, analyzeRequestSchema);
-    const detector = s.registry().select(body);
+    const alias = originalAlias(body);
+    const detector = s.registry().select(alias ? { detector: alias.detector } : body);
     const model = s.model(detector.pack.name);
     const normalized = normalizeForDetection(prepareText(body.text, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: 1 }));
     const [r] = await detectTexts(s, model, detector, s.language, [{ normalized }], { profile: 'balanced', sentences: false });
-    const isFake = r!.label === 'ai';
-    const answer: AnalyzeResponse = { prediction: isFake ? 'AI-generated' : 'Human-written', probability: r!.probability, is_fake: isFake };
-    return c.json(answer);
+    return c.json(toAnalyzeResponse(r!, analyzeRequestWarnings(body, alias)));
   })
   .get('/v1/detectors', (c) => {
     const reg = c.get('service').registry();

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { labelSchema, type DetectResult, type DetectWarning } from './detect.ts';
+
+/**
+ * POST /analyze, the original design's request. Its client fills in `model_name`, `layer` and
+ * `classifier_type` with the defaults below, and may send `pooling` and `dataset_name` too: those
+ * two are accepted and ignored (with a warning) so that a ported client works unchanged.
+ */
+export const analyzeRequestSchema = z.strictObject({
+  text: z.string(),
+  model_name: z.string().min(1).optional(),
+  layer: z.number().int().optional(),
+  classifier_type: z.string().min(1).optional(),
+  pooling: z.string().nullable().optional(),
+  dataset_name: z.string().nullable().optional(),
+});
+export type AnalyzeRequest = z.infer<typeof analyzeRequestSchema>;
+
+/** What the original design's client sends when it leaves a selector out. */
+export const ORIGINAL_DEFAULTS = { model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' } as const;
+
+export interface OriginalAlias {
+  model_name: string;
+  /** In the original model's own numbering (Qwen2.5-0.5B: 0..24), compared as given. */
+  layer: number;
+  classifier_type: string;
+  /** The shipped detector that answers for this combination. */
+  detector: string;
+  /** Why this detector stands in for that combination; shown to the caller as a warning. */
+  note: string;
+}
+
+const QWEN_STAND_IN =
+  'the Qwen/Qwen2.5-0.5B pack and its heads are not shipped; the bundled detector, trained on the same kind of features (pooled hidden states and log-probabilities), answers instead';
+
+/**
+ * The original design's selector combinations and the shipped detector that answers each. A
+ * request to /analyze is looked up here (missing fields taken as ORIGINAL_DEFAULTS) before the
+ * detectors' own aliases are consulted, and the answer's `detector` names the one that ran.
+ * To serve a real Qwen detector, ship its pack and detector file and point these rows at it.
+ */
+export const ORIGINAL_ALIASES: readonly OriginalAlias[] = [
+  { model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm', detector: 'tinylm-detector', note: QWEN_STAND_IN },
+  { model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'lr', detector: 'tinylm-detector', note: QWEN_STAND_IN },
+  { model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'logistic_regression', detector: 'tinylm-detector', note: QWEN_STAND_IN },
+];
+
+/**
+ * The alias row for a request, or null when the request names something else (then the
+ * detectors' own `aliases` decide, as on /v1/detect). A request that names no selector at all
+ * gets the service's default detector rather than a row.
+ */
+export function originalAlias(req: Pick<AnalyzeRequest, 'model_name' | 'layer' | 'classifier_type'>): OriginalAlias | null {
+  if (req.model_name === undefined && req.layer === undefined && req.classifier_type === undefined) return null;
+  const sel = {
+    model_name: req.model_name ?? ORIGINAL_DEFAULTS.model_name,
+    layer: req.layer ?? ORIGINAL_DEFAULTS.layer,
+    classifier_type: req.classifier_type ?? ORIGINAL_DEFAULTS.classifier_type,
+  };
+  return ORIGINAL_ALIASES.find((a) => a.model_name === sel.model_name && a.layer === sel.layer && a.classifier_type === sel.classifier_type) ?? null;
+}
+
+/** Warnings for what the original request carried that this service does not use. */
+export function analyzeRequestWarnings(req: AnalyzeRequest, alias: OriginalAlias | null): DetectWarning[] {
+  const out: DetectWarning[] = [];
+  if (alias) {
+    out.push({
+      code: 'selector_alias',
+      message: `model_name=${alias.model_name} layer=${alias.layer} classifier_type=${alias.classifier_type} is answered by detector ${alias.detector}: ${alias.note}`,
+    });
+  }
+  for (const field of ['pooling', 'dataset_name'] as const) {
+    if (req[field] !== undefined) out.push({ code: 'ignored_field', message: `${field} is accepted for compatibility and ignored: the detector fixes its own features and training data` });
+  }
+  return out;
+}
+
+/**
+ * POST /analyze's answer: the original's three fields first, then what the original lacked.
+ * `prediction` is 1 (machine) or 0 (human) and `is_fake` is `prediction === 1`, as the original
+ * had them. An abstention (`label: "uncertain"`) answers `prediction: 0`, `is_fake: false` and
+ * `confidence: 0`: an original client acts on `prediction == 1` (it flags the text), and flagging a
+ * text the service could not judge would be an accusation at a false-positive rate nobody measured.
+ * The abstention itself is in `label`, `confidence` and `warnings`; it is never a human verdict.
+ */
+export const analyzeResponseSchema = z.object({
+  prediction: z.union([z.literal(0), z.literal(1)]),
+  /** Probability that a model wrote the text (the head's calibrated output). */
+  probability: z.number().min(0).max(1),
+  is_fake: z.boolean(),
+  /** `ai`, `human`, or `uncertain` when the service abstained (the reason is in `warnings`). */
+  label: labelSchema,
+  /** Probability of the reported verdict: `probability` for ai, 1 - `probability` for human, 0 when uncertain. */
+  confidence: z.number().min(0).max(1),
+  detector: z.object({ name: z.string(), version: z.string(), model: z.string() }),
+  warnings: z.array(z.object({ code: z.string(), message: z.string() })),
+  cached: z.boolean().optional(),
+});
+export type AnalyzeResponse = z.infer<typeof analyzeResponseSchema>;
+
+/** The original shape of a balanced-profile detection result. */
+export function toAnalyzeResponse(r: DetectResult, extraWarnings: DetectWarning[] = []): AnalyzeResponse {
+  const isFake = r.label === 'ai';
+  const confidence = r.label === 'ai' ? r.probability : r.label === 'human' ? 1 - r.probability : 0;
+  return {
+    prediction: isFake ? 1 : 0,
+    probability: r.probability,
+    is_fake: isFake,
+    label: r.label,
+    confidence,
+    detector: r.detector,
+    warnings: [...extraWarnings, ...r.warnings],
+  };
+}
