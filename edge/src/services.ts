@@ -54,6 +54,9 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
           retry: false,
           automaticDeserialization: false,
           enableTelemetry: false,
+          // Commands issued in the same tick leave as one `/pipeline` call: the rate-limit scripts
+          // and the cache reads before an answer are one round trip.
+          enableAutoPipelining: true,
         })
       : null;
   const supabase =

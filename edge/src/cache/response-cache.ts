@@ -3,7 +3,7 @@ import { sha256Hex } from '../auth/api-key.ts';
 import type { Logger } from '../log/logger.ts';
 import { withTimeout } from '../timeout.ts';
 import { Lru } from './lru.ts';
-import type { Reply, RoundTrip } from './round-trip.ts';
+import type { RoundTrip } from './round-trip.ts';
 
 export interface CacheScope {
   /** The tenant: a key owner, or a hashed client address on the demo routes. */
@@ -35,10 +35,10 @@ export interface ResponseCache {
   get<T>(key: string): Promise<T | null>;
   set(key: string, value: unknown): Promise<void>;
   /**
-   * Reads several keys as part of a request's round trip to Redis: the isolate's LRU answers what
-   * it holds at once, the rest are queued on `trip`; `read` takes the trip's replies.
+   * Reads several keys: the isolate's LRU answers what it holds, the rest go to Redis in the
+   * caller's tick, so they join whatever else that tick sends (the rate-limit scripts).
    */
-  queueReads<T>(trip: RoundTrip, keys: string[]): { read(replies: Reply[] | { failed: string }): Map<string, T> };
+  getMany<T>(keys: string[]): Promise<Map<string, T>>;
   /** Stores in the isolate at once, and queues the Redis write on `trip` (sent after the answer). */
   queueWrite(trip: RoundTrip, key: string, value: unknown): void;
 }
@@ -76,7 +76,7 @@ export class TieredCache implements ResponseCache {
     }
   }
 
-  queueReads<T>(trip: RoundTrip, keys: string[]): { read(replies: Reply[] | { failed: string }): Map<string, T> } {
+  async getMany<T>(keys: string[]): Promise<Map<string, T>> {
     const found = new Map<string, T>();
     const remote: string[] = [];
     for (const key of new Set(keys)) {
@@ -84,28 +84,28 @@ export class TieredCache implements ResponseCache {
       if (local !== undefined) found.set(key, local as T);
       else remote.push(key);
     }
-    const at = remote.length > 0 ? trip.add((p) => remote.forEach((k) => p.get(k)), remote.length) : null;
-    return {
-      read: (replies) => {
-        if (at === null) return found;
-        if (!Array.isArray(replies)) {
-          this.log.warn('cache read failed; answering without cache', { error: replies.failed });
-          return found;
-        }
-        remote.forEach((key, i) => {
-          const r = replies[at + i];
-          if (!r?.ok || typeof r.value !== 'string') return;
-          try {
-            const value = JSON.parse(r.value) as T;
-            this.lru.set(key, value, this.ttlSeconds * 1000);
-            found.set(key, value);
-          } catch {
-            // an entry that does not parse is a miss; the answer computed now replaces it
-          }
-        });
-        return found;
-      },
-    };
+    if (!this.redis || remote.length === 0) return found;
+    const redis = this.redis;
+    // GETEX without options is GET, but the client's auto-pipelining sends reads and writes as
+    // separate pipelines and the rate-limit scripts are writes: as a write, the read rides in the
+    // scripts' call instead of making one of its own. Every command is issued before the first
+    // await, in the caller's tick.
+    const settled = await Promise.allSettled(remote.map((k) => withTimeout(redis.getex<string>(k), this.timeoutMs, 'cache read')));
+    settled.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        this.log.warn('cache read failed; answering without cache', { error: String(r.reason) });
+        return;
+      }
+      if (typeof r.value !== 'string') return;
+      try {
+        const value = JSON.parse(r.value) as T;
+        this.lru.set(remote[i]!, value, this.ttlSeconds * 1000);
+        found.set(remote[i]!, value);
+      } catch {
+        // an entry that does not parse is a miss; the answer computed now replaces it
+      }
+    });
+    return found;
   }
 
   queueWrite(trip: RoundTrip, key: string, value: unknown): void {

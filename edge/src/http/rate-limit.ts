@@ -1,7 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { tierLimits } from '../config.ts';
 import { ApiError } from '../errors.ts';
-import { RoundTrip } from '../cache/round-trip.ts';
 import type { LimitOutcome, LimitResult, LimitRule } from '../limits/limiter.ts';
 import type { AppEnv } from './env.ts';
 
@@ -20,17 +19,16 @@ export interface Charge {
 }
 
 /**
- * Charges the limits and reads the cache in one round trip to Redis (the cache reads the isolate's
- * LRU cannot answer ride along with the rate-limit script). Throws the refusal; returns the hits.
+ * Charges the limits and reads the cache in one round trip to Redis: both are issued in this tick,
+ * and the client's auto-pipelining sends them as one `/pipeline` call (the cache reads the
+ * isolate's LRU cannot answer ride along with the rate-limit scripts). Throws the refusal; returns
+ * the hits.
  */
 export async function chargeAndRead<T>(c: Context<AppEnv>, charge: Charge | null, cacheKeys: string[]): Promise<Map<string, T>> {
   const s = c.get('services');
-  const trip = new RoundTrip(s.redis);
-  const limit = charge && s.limiter.queue ? s.limiter.queue(trip, charge.id, charge.rules) : null;
-  const reads = s.cache.queueReads<T>(trip, cacheKeys);
-  const replies = trip.size > 0 ? await trip.exec(s.config.REDIS_TIMEOUT_MS, 'rate limit check and cache read') : [];
-  if (charge) await settle(c, charge, limit ? limit.read(replies) : await s.limiter.limitAll(charge.id, charge.rules));
-  return reads.read(replies);
+  const [outcome, hits] = await Promise.all([charge ? s.limiter.limitAll(charge.id, charge.rules) : null, s.cache.getMany<T>(cacheKeys)]);
+  if (charge) await settle(c, charge, outcome!);
+  return hits;
 }
 
 async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome): Promise<void> {

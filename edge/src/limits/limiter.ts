@@ -1,5 +1,6 @@
 import type { Redis } from '@upstash/redis/cloudflare';
-import { RoundTrip, type Reply } from '../cache/round-trip.ts';
+import { Ratelimit } from '@upstash/ratelimit';
+import { withTimeout } from '../timeout.ts';
 
 export interface LimitRule {
   /** Names the counter: `key:minute`, `ip:day`, ... */
@@ -19,7 +20,7 @@ export interface LimitResult {
 }
 
 /**
- * What a check of all of a request's windows came to, as data (the style of @upstash/ratelimit):
+ * What a check of all of a request's windows came to, as data (as @upstash/ratelimit answers):
  * `reason` says why it was decided without Redis, or that Redis could not be asked.
  */
 export interface LimitOutcome {
@@ -37,8 +38,6 @@ export interface Limiter {
    * (a minute burst must not eat the day's quota), and a refused rule takes nothing either.
    */
   limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome>;
-  /** Puts the check on a request's round trip to Redis instead of a call of its own, where there is one. */
-  queue?(trip: RoundTrip, identifier: string, rules: LimitRule[]): QueuedLimit;
 }
 
 const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
@@ -84,73 +83,22 @@ export class MemoryLimiter implements Limiter {
 }
 
 /**
- * @upstash/ratelimit's sliding window (the minute: smooth bursts) and fixed window (the day: a quota
- * that resets at a predictable time), with the library's key layout and arithmetic, but all of a
- * request's windows in one script: checked together, charged together or not at all. The script
- * goes into the request's one Redis round trip beside the cache reads, which the library's own
- * calls (one script call each, then refunds) could not.
- */
-const LIMIT_SCRIPT = `
-local now = tonumber(ARGV[1])
-local n = #KEYS / 2
-local used, cost, kind, window = {}, {}, {}, {}
-local refused = 0
-for i = 1, n do
-  local a = 2 + (i - 1) * 4
-  kind[i] = ARGV[a]
-  local tokens = tonumber(ARGV[a + 1])
-  window[i] = tonumber(ARGV[a + 2])
-  cost[i] = tonumber(ARGV[a + 3])
-  local current = tonumber(redis.call("GET", KEYS[2 * i - 1]) or "0")
-  local weighted = 0
-  if kind[i] == "s" then
-    -- the previous window's requests, weighted by how much of it the sliding window still covers
-    local previous = tonumber(redis.call("GET", KEYS[2 * i]) or "0")
-    weighted = math.floor((1 - (now % window[i]) / window[i]) * previous)
-  end
-  used[i] = current + weighted
-  if refused == 0 and used[i] + cost[i] > tokens then refused = i end
-end
-if refused == 0 then
-  for i = 1, n do
-    local v = redis.call("INCRBY", KEYS[2 * i - 1], cost[i])
-    if v == cost[i] then
-      if kind[i] == "s" then redis.call("PEXPIRE", KEYS[2 * i - 1], window[i] * 2 + 1000)
-      else redis.call("PEXPIRE", KEYS[2 * i - 1], window[i]) end
-    end
-    used[i] = used[i] + cost[i]
-  end
-end
-used[n + 1] = refused
-return used
-`;
-
-/** Reads a script's reply: what each window has used, then the 1-based index of the refusing rule (0: none). */
-function decodeLimitReply(rules: LimitRule[], resets: number[], reply: unknown): LimitOutcome {
-  if (!Array.isArray(reply) || reply.length !== rules.length + 1) throw new Error('rate limit script answered in an unexpected shape');
-  const refused = Number(reply[rules.length]) - 1;
-  return {
-    refused,
-    results: rules.map((rule, i) => ({
-      success: refused < 0 || i !== refused,
-      limit: rule.tokens,
-      remaining: Math.max(0, rule.tokens - Number(reply[i])),
-      reset: resets[i]!,
-    })),
-  };
-}
-
-/** A limit check queued on a request's round trip; `read` turns the replies into the outcome. */
-export interface QueuedLimit {
-  read(replies: Reply[] | { failed: string }): LimitOutcome;
-}
-
-/**
- * The windows in Redis, checked in one atomic script per request, so concurrent requests cannot
- * overshoot a limit. Like the library, a minute window that refused is remembered in the isolate
- * until it resets (`cacheBlock`), so a caller hammering past the limit costs no Redis calls.
+ * @upstash/ratelimit over Upstash Redis: a sliding minute (smooth bursts) and a fixed day (a quota
+ * that resets at a predictable time), each one atomic script of the library's, so concurrent
+ * requests cannot overshoot a limit. A request's windows are charged together: every `limit()` is
+ * issued in the same tick, and the client's auto-pipelining sends their scripts, with the cache
+ * reads issued beside them, as one `/pipeline` call. All or nothing is kept by refunds: when one
+ * window refuses, what the others took is given back with the library's negative rate (on refusals
+ * only, so an answered request still makes one call). Until the refund lands, a concurrent request
+ * sees the refused one's charge: the error is on the side of refusing, never of letting through.
  */
 export class RedisLimiter implements Limiter {
+  private limiters = new Map<string, Ratelimit>();
+  /**
+   * The library's ephemeral cache for the minute windows (full key -> reset ms): a window that
+   * refused is refused in the isolate until it resets, so a caller hammering past the limit costs
+   * no Redis calls. Shared with the library so the check below can skip the other windows too.
+   */
   private blocked = new Map<string, number>();
   constructor(
     private redis: Redis,
@@ -158,61 +106,72 @@ export class RedisLimiter implements Limiter {
     private now: () => number = Date.now,
   ) {}
 
+  /** Issues every window's script before its first await, so they share the tick's pipeline. */
   async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
-    const trip = new RoundTrip(this.redis);
-    const queued = this.queue(trip, identifier, rules);
-    return queued.read(await trip.exec(this.timeoutMs, 'rate limit check'));
-  }
-
-  /** Puts the check on `trip`; decided locally (nothing queued) when a minute window is known to be full. */
-  queue(trip: RoundTrip, identifier: string, rules: LimitRule[]): QueuedLimit {
     const now = this.now();
     for (let i = 0; i < rules.length; i++) {
       const rule = rules[i]!;
       if (rule.window !== 'minute') continue;
-      const until = this.blocked.get(`${rule.name}:${identifier}`);
+      const until = this.blocked.get(`${this.prefix(rule)}:${identifier}`);
       if (until === undefined) continue;
       if (until > now) {
-        const refusal: LimitOutcome = {
+        return {
           refused: i,
           reason: 'cacheBlock',
           results: rules.map((r, j) => ({ success: j !== i, limit: r.tokens, remaining: j === i ? 0 : r.tokens, reset: j === i ? until : now })),
         };
-        return { read: () => refusal };
       }
-      this.blocked.delete(`${rule.name}:${identifier}`);
+      this.blocked.delete(`${this.prefix(rule)}:${identifier}`);
     }
-    const keys: string[] = [];
-    const args: Array<string | number> = [now];
-    const resets: number[] = [];
-    for (const rule of rules) {
-      const size = WINDOW_MS[rule.window];
-      const bucket = Math.floor(now / size);
-      // @upstash/ratelimit's keys (prefix, identifier, bucket), so counters carry over from it.
-      const base = `rl:${rule.name}:${identifier}`;
-      keys.push(`${base}:${bucket}`, `${base}:${bucket - 1}`);
-      args.push(rule.window === 'minute' ? 's' : 'f', rule.tokens, size, rule.cost ?? 1);
-      resets.push((bucket + 1) * size);
+    if (this.blocked.size > 10_000) this.blocked.clear();
+    const settled = await Promise.allSettled(
+      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, 'rate limit check')),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) return { refused: -1, results: [], reason: 'unavailable', error: String((failed as PromiseRejectedResult).reason) };
+    const responses = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
+    const refused = responses.findIndex((r) => !r.success);
+    if (refused >= 0) {
+      // Give back what the others took, and what a fixed window took while refusing (its script
+      // adds the cost before it compares); a sliding window that refused took nothing.
+      const refunds = rules.filter((rule, i) => responses[i]!.success || rule.window === 'day');
+      try {
+        await withTimeout(
+          Promise.all(refunds.map((rule) => this.limiterFor(rule).limit(identifier, { rate: -(rule.cost ?? 1) }))),
+          this.timeoutMs,
+          'rate limit refund',
+        );
+      } catch {
+        // The refusal stands; the windows over-count until they reset, the safe side.
+      }
     }
-    const at = trip.add((p) => p.eval(LIMIT_SCRIPT, keys, args), 1)!;
     return {
-      read: (replies) => {
-        if (!Array.isArray(replies)) return { refused: -1, results: [], reason: 'unavailable', error: replies.failed };
-        const r = replies[at];
-        if (!r || !r.ok) return { refused: -1, results: [], reason: 'unavailable', error: r ? r.error : 'no reply' };
-        let outcome: LimitOutcome;
-        try {
-          outcome = decodeLimitReply(rules, resets, r.value);
-        } catch (err) {
-          return { refused: -1, results: [], reason: 'unavailable', error: String(err) };
-        }
-        const rule = rules[outcome.refused];
-        if (rule?.window === 'minute') {
-          if (this.blocked.size > 10_000) this.blocked.clear();
-          this.blocked.set(`${rule.name}:${identifier}`, outcome.results[outcome.refused]!.reset);
-        }
-        return outcome;
-      },
+      refused,
+      results: responses.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
     };
+  }
+
+  private prefix(rule: LimitRule): string {
+    return `rl:${rule.name}`;
+  }
+
+  private limiterFor(rule: LimitRule): Ratelimit {
+    const id = `${rule.name}:${rule.tokens}`;
+    let rl = this.limiters.get(id);
+    if (!rl) {
+      rl = new Ratelimit({
+        redis: this.redis,
+        limiter: rule.window === 'minute' ? Ratelimit.slidingWindow(rule.tokens, '60 s') : Ratelimit.fixedWindow(rule.tokens, '1 d'),
+        prefix: this.prefix(rule),
+        // Timeouts are ours to judge (fail open or closed per path), not the library's.
+        timeout: 0,
+        analytics: false,
+        // A day window blocked in the isolate would refuse a one-text request for the rest of the
+        // day after a large batch was refused, though the quota still has room for it.
+        ephemeralCache: rule.window === 'day' ? false : this.blocked,
+      });
+      this.limiters.set(id, rl);
+    }
+    return rl;
   }
 }
