@@ -124,6 +124,10 @@ export const configSchema = z
 
     /** Predictions moved from the Redis spool to Postgres per scheduled run. */
     SPOOL_FLUSH_BATCH: int(500, 1),
+    /** How long an isolate gathers spooled predictions before writing them to Postgres in one call. */
+    SPOOL_DRAIN_DELAY_MS: int(1_000, 0),
+    /** How long an isolate gathers the writes after its answers (cache, spool) into one call to Redis; 0 sends each alone. */
+    REDIS_WRITE_WINDOW_MS: int(5, 0),
     MEMORY_PREDICTIONS: int(1_000, 10),
 
     /** Optional hosted classifiers; off unless a token is set. */

@@ -43,9 +43,14 @@ export function createWorker() {
         let dead = 0;
         // Bounded so one run cannot outlive the cron's CPU budget on a huge backlog.
         for (let i = 0; i < 20; i++) {
-          const { flushed, dead_lettered, remaining } = await s.predictionLog.flush(s.config.SPOOL_FLUSH_BATCH);
+          const { flushed, dead_lettered, remaining, locked } = await s.predictionLog.flush(s.config.SPOOL_FLUSH_BATCH);
           total += flushed;
           dead += dead_lettered;
+          // An isolate is draining the spool right now: wait for it rather than skip this run.
+          if (locked) {
+            await new Promise((r) => setTimeout(r, 250));
+            continue;
+          }
           if (flushed === 0 || remaining === 0) break;
         }
         const backends = await s.pool.checkAll();

@@ -2,6 +2,7 @@ import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { Redis } from '@upstash/redis/cloudflare';
 import { CachedKeyStore, staticKeyStore, SupabaseKeyStore, type KeyStore } from './auth/key-store.ts';
 import { TieredCache, type ResponseCache } from './cache/response-cache.ts';
+import { SharedWrites } from './cache/round-trip.ts';
 import type { Config } from './config.ts';
 import { MemoryLimiter, RedisLimiter, type Limiter } from './limits/limiter.ts';
 import { CursorCodec } from './log/cursor.ts';
@@ -43,10 +44,6 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   const log = createLogger(config.LOG_LEVEL);
   const fetchImpl = overrides.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
   const pending = new Set<Promise<unknown>>();
-  const defer = (p: Promise<unknown>) => {
-    const tracked = p.catch(() => undefined).finally(() => pending.delete(tracked));
-    pending.add(tracked);
-  };
 
   const redis =
     config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN
@@ -57,6 +54,9 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
           retry: false,
           automaticDeserialization: false,
           enableTelemetry: false,
+          // Commands issued in the same tick leave as one `/pipeline` call: the rate-limit scripts
+          // and the cache reads before an answer are one round trip.
+          enableAutoPipelining: true,
         })
       : null;
   const supabase =
@@ -74,7 +74,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   };
 
   const fallbackLimiter = new MemoryLimiter(overrides.now);
-  const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, defer) : fallbackLimiter;
+  const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, overrides.now) : fallbackLimiter;
   const predictions = supabase
     ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5)
     : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
@@ -101,7 +101,12 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
       log,
     ),
     predictions,
-    predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log),
+    predictionLog: new PredictionLog(predictions, redis, config.REDIS_TIMEOUT_MS, log, {
+      spoolFirst: redis !== null && supabase !== null,
+      drainDelayMs: config.SPOOL_DRAIN_DELAY_MS,
+      drainBatch: config.SPOOL_FLUSH_BATCH,
+      writes: new SharedWrites(redis, config.REDIS_TIMEOUT_MS, config.REDIS_WRITE_WINDOW_MS),
+    }),
     cursors: new CursorCodec(config.API_KEY_PEPPER),
     hf: config.HF_API_TOKEN
       ? { apiUrl: config.HF_API_URL, token: config.HF_API_TOKEN, models: config.HF_MODELS, aiLabels: config.HF_AI_LABELS, threshold: config.HF_THRESHOLD }

@@ -101,3 +101,55 @@ export async function testGateway(vars: Record<string, string>): Promise<TestGat
     },
   };
 }
+
+export interface LocalRedis {
+  /** The Upstash-REST front, as the gateway is configured with it. */
+  url: string;
+  token: string;
+  /** Calls the front has answered (each pipeline is one) and the commands in them. */
+  stats(): Promise<{ requests: number; commands: number }>;
+  /** One command straight through the front, for assertions. */
+  command(...cmd: Array<string | number>): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** A real redis-server on a free port, with no persistence, behind the local stack's Upstash-REST proxy. */
+export async function localRedis(): Promise<LocalRedis> {
+  const { spawn } = await import('node:child_process');
+  const { startRedisRestProxy } = await import('../../scripts/stack/redis-rest-proxy.ts');
+  const { RespClient } = await import('../../scripts/stack/resp.ts');
+  const free = async () => {
+    const s = http.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const { port } = s.address() as AddressInfo;
+    await new Promise<void>((r) => s.close(() => r()));
+    return port;
+  };
+  const redisPort = await free();
+  const server = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; ; i++) {
+    try {
+      (await RespClient.connect(redisPort, '127.0.0.1')).close();
+      break;
+    } catch (err) {
+      if (i > 100) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  const token = 't'.repeat(32);
+  const proxy = await startRedisRestProxy({ redisPort, token, port: 0 });
+  const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  const headers = { authorization: `Bearer ${token}` };
+  return {
+    url,
+    token,
+    stats: async () => (await (await fetch(`${url}/stats`, { headers })).json()) as { requests: number; commands: number },
+    command: async (...cmd) => ((await (await fetch(url, { method: 'POST', headers, body: JSON.stringify(cmd) })).json()) as { result: unknown }).result,
+    close: async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+      server.kill('SIGTERM');
+      await new Promise((r) => server.once('exit', r));
+    },
+  };
+}

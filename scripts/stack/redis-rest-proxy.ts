@@ -86,6 +86,8 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
     return got.length === expected.length && timingSafeEqual(got, expected);
   };
 
+  // What callers sent, for the benchmark's sub-requests per answer (GET /stats, with the token).
+  const stats = { requests: 0, commands: 0 };
   const server = http.createServer(async (req, res) => {
     const reply = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
@@ -93,6 +95,8 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
     };
     if (req.method === 'GET' && req.url === '/health') return reply(200, { status: 'ok' });
     if (!authorised(req)) return reply(401, { error: 'Unauthorized' });
+    if (req.method === 'GET' && req.url === '/stats') return reply(200, stats);
+    stats.requests += 1;
     if (req.method !== 'POST') return reply(405, { error: 'ERR only POST is supported' });
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -111,6 +115,7 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
       if (path === '/' || path === '') {
         const cmd = asCommand(body);
         if (!cmd) return reply(400, { error: 'ERR expected a command array' });
+        stats.commands += 1;
         const [v] = await redis.send([translate(cmd)]);
         const entry = toEntry(cmd, v!, base64);
         return reply('error' in entry ? 400 : 200, entry);
@@ -119,6 +124,7 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
         const cmds = Array.isArray(body) ? body.map(asCommand) : null;
         if (!cmds || cmds.some((c) => c === null)) return reply(400, { error: 'ERR expected an array of commands' });
         const list = cmds as string[][];
+        stats.commands += list.length;
         if (path === '/pipeline') {
           const replies = await redis.send(list.map(translate));
           return reply(200, replies.map((v, i) => toEntry(list[i]!, v, base64)));

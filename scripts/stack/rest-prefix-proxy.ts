@@ -5,8 +5,16 @@
 import http from 'node:http';
 
 export function startRestPrefixProxy(port: number, upstreamPort: number): Promise<http.Server> {
+  // Requests passed on, for the benchmark's sub-requests per answer (GET /stats).
+  let requests = 0;
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
+    if (req.method === 'GET' && url === '/stats') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ requests }));
+      return;
+    }
+    requests += 1;
     if (!url.startsWith('/rest/v1')) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'only /rest/v1 is served here' }));

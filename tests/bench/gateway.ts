@@ -1,21 +1,28 @@
 /**
- * Gateway benchmark, one run, printed side by side:
- *  - latency of uncached detections straight to the inference service vs through the gateway
- *    (p50/p99; the difference is the gateway's own overhead: key check, rate limit, cache lookup),
- *  - requests per second for cached answers under concurrency,
- *  - memory of the workerd process running the Worker.
- * Starts its own stack (like the tests) and stops it afterwards. BENCH_REQUESTS, BENCH_SECONDS and
- * BENCH_CONCURRENCY tune it; STACK_INFERENCE_URL points it at an inference service elsewhere.
+ * Gateway benchmark, one run, printed side by side. Three Workers under `wrangler dev`, all in
+ * front of the same inference service:
+ *  - bare: a Hono Worker that only forwards POST /v1/detect (and answers POST /static with a fixed
+ *    answer): the yardstick;
+ *  - gateway, in-memory stores (no Redis, no database; keys from STATIC_API_KEYS);
+ *  - gateway, real stack (Redis through the Upstash-REST proxy, PostgREST behind /rest/v1).
+ * It prints p50/p99 for cache misses and hits against the bare Worker, cached answers per second
+ * against the bare Worker's static answer, sub-requests per answer (counted by the proxies), and
+ * the peak resident memory of every process. Starts its own stack and stops it afterwards.
+ * BENCH_REQUESTS, BENCH_SECONDS and BENCH_CONCURRENCY tune it; STACK_INFERENCE_URL points it at
+ * an inference service elsewhere.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, setGlobalDispatcher } from 'undici';
-import { ROOT, readState, stackDown, stackUp } from '../../scripts/stack/stack.ts';
+import { generateApiKey } from '../../edge/src/auth/api-key.ts';
+import { ROOT, freePort, launch, readState, stackDown, stackUp, terminate, waitForUrl } from '../../scripts/stack/stack.ts';
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 60);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const HIGH_LIMITS = { RATE_ENTERPRISE_PER_MINUTE: '100000000', RATE_ENTERPRISE_PER_DAY: '1000000000', LOG_LEVEL: 'error' };
 
 setGlobalDispatcher(new Agent({ connections: 64 }));
 
@@ -34,97 +41,243 @@ async function timed(url: string, body: unknown, headers: Record<string, string>
   return performance.now() - t0;
 }
 
-/** Resident memory of the workerd processes in the gateway's process group, in MiB. */
-function workerdRssMiB(gatewayPid: number): number {
-  let kib = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-      if (pgid !== gatewayPid) continue;
-      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      if (!/^Name:\s*workerd/m.test(status)) continue;
-      kib += Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? 0);
-    } catch {
-      // the process went away while we looked
+async function throughput(one: () => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const until = performance.now() + SECONDS * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < until) {
+        await one();
+        done += 1;
+      }
+    }),
+  );
+  return done / ((performance.now() - t0) / 1000);
+}
+
+/** Peak resident memory per process (name and pid), sampled from /proc for the given process groups. */
+function rssSampler(groups: Map<number, string>) {
+  const peak = new Map<string, number>();
+  const sample = () => {
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+        const group = groups.get(pgid);
+        if (!group) continue;
+        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+        const name = /^Name:\s*(\S+)/m.exec(status)?.[1] ?? '?';
+        const kib = Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? 0);
+        const label = `${group}: ${name}`;
+        // Several processes of one kind in a group (postgres backends) are summed.
+        peak.set(`${label}#${pid}`, Math.max(peak.get(`${label}#${pid}`) ?? 0, kib));
+      } catch {
+        // the process went away while we looked
+      }
     }
-  }
-  return kib / 1024;
+  };
+  const timer = setInterval(sample, 200);
+  sample();
+  return {
+    stop(): Map<string, number> {
+      clearInterval(timer);
+      sample();
+      const byLabel = new Map<string, number>();
+      for (const [k, v] of peak) {
+        const label = k.slice(0, k.lastIndexOf('#'));
+        byLabel.set(label, (byLabel.get(label) ?? 0) + v);
+      }
+      return byLabel;
+    },
+  };
+}
+
+async function startWorker(opts: { name: string; dir: string; script?: string; vars: Record<string, string> }): Promise<{ url: string; pid: number }> {
+  const [port, inspector] = await Promise.all([freePort(), freePort()]);
+  const envFile = path.join(opts.dir, `${opts.name}.env`);
+  writeFileSync(envFile, Object.entries(opts.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+  const wrangler = path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js');
+  const target = opts.script
+    ? [opts.script, '--name', opts.name, '--compatibility-date', '2026-04-20']
+    : ['--config', path.join(ROOT, 'wrangler.toml')];
+  const r = launch({
+    name: opts.name,
+    command: process.execPath,
+    args: [
+      wrangler,
+      'dev',
+      ...target,
+      '--ip', '127.0.0.1',
+      '--port', String(port),
+      '--inspector-port', String(inspector),
+      '--env-file', envFile,
+      '--persist-to', path.join(opts.dir, `${opts.name}-state`),
+      '--show-interactive-dev-session=false',
+      '--log-level', 'warn',
+    ],
+    env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
+    cwd: ROOT,
+    log: path.join(opts.dir, 'logs', `${opts.name}.log`),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForUrl(`${url}/health`, 120_000, opts.name, path.join(opts.dir, 'logs', `${opts.name}.log`), r.pid);
+  return { url, pid: r.pid };
 }
 
 const dir = path.join(ROOT, '.stack', `bench-${process.pid}`);
 console.log('starting the stack for the benchmark...');
 const state = await stackUp({
   dir,
-  workerVars: { RATE_ENTERPRISE_PER_MINUTE: '1000000', RATE_ENTERPRISE_PER_DAY: '100000000', LOG_LEVEL: 'error' },
+  workerVars: HIGH_LIMITS,
   inferenceUrl: process.env.STACK_INFERENCE_URL || undefined,
   inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined,
   log: () => undefined,
 });
+const extra: number[] = [];
 try {
   const env = state.env;
-  const created = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'edge/scripts/keys.ts'), 'create', '--tier', 'enterprise', '--json'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  if (created.status !== 0) throw new Error(created.stderr);
-  const key = (JSON.parse(created.stdout) as { key: string }).key;
-  const auth = { authorization: `Bearer ${key}` };
-  const gatewayPid = readState(dir)!.components.find((c) => c.name === 'gateway')!.pid;
-  const gw = `${env.GATEWAY_URL}/v1/detect`;
-  const direct = `${env.INFERENCE_URL}/v1/detect`;
-  // The service answers only callers with the gateway's token; the benchmark is one.
-  const service: Record<string, string> = env.INFERENCE_TOKEN ? { authorization: `Bearer ${env.INFERENCE_TOKEN}` } : {};
-
-  // Warm both paths (JIT, key cache, model) before measuring.
-  for (let i = 0; i < 5; i++) {
-    await timed(direct, { text: text(`warm-d-${i}`) }, service);
-    await timed(gw, { text: text(`warm-g-${i}`) }, auth);
-  }
-  const memBefore = workerdRssMiB(gatewayPid);
-
-  // Interleaved so both paths see the same machine load.
-  const directMs: number[] = [];
-  const gatewayMs: number[] = [];
-  for (let i = 0; i < REQUESTS; i++) {
-    directMs.push(await timed(direct, { text: text(`d-${i}-${Date.now()}`) }, service));
-    gatewayMs.push(await timed(gw, { text: text(`g-${i}-${Date.now()}`) }, auth));
-  }
-  const hitMs: number[] = [];
-  await timed(gw, { text: text('hot') }, auth);
-  for (let i = 0; i < REQUESTS; i++) hitMs.push(await timed(gw, { text: text('hot') }, auth));
-
-  const throughput = async (one: () => Promise<unknown>) => {
-    let done = 0;
-    const until = performance.now() + SECONDS * 1000;
-    const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (performance.now() < until) {
-          await one();
-          done += 1;
-        }
-      }),
-    );
-    return done / ((performance.now() - t0) / 1000);
+  const createKey = () => {
+    const created = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'edge/scripts/keys.ts'), 'create', '--tier', 'enterprise', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    if (created.status !== 0) throw new Error(created.stderr);
+    return (JSON.parse(created.stdout) as { key: string }).key;
   };
-  const rps = await throughput(() => timed(gw, { text: text('hot') }, auth));
-  // The same load on a route that touches neither Redis nor the database: wrangler dev's own ceiling here.
-  const healthRps = await throughput(async () => (await fetch(`${env.GATEWAY_URL}/health`)).arrayBuffer());
-  const memAfter = workerdRssMiB(gatewayPid);
+  const realKey = createKey();
+  const memKey = generateApiKey().key;
+  const token: Record<string, string> = env.INFERENCE_TOKEN ? { INFERENCE_TOKEN: env.INFERENCE_TOKEN } : {};
 
-  const row = (name: string, xs: number[]) => `${name.padEnd(34)} ${quantile(xs, 0.5).toFixed(1).padStart(8)} ${quantile(xs, 0.99).toFixed(1).padStart(8)}`;
+  console.log('starting the bare Worker and the in-memory gateway...');
+  const bare = await startWorker({ name: 'bare', dir, script: path.join(ROOT, 'edge/bench/bare-worker.ts'), vars: { INFERENCE_URL: env.INFERENCE_URL!, ...token } });
+  extra.push(bare.pid);
+  const mem = await startWorker({
+    name: 'gateway-memory',
+    dir,
+    vars: {
+      ENVIRONMENT: 'local',
+      INFERENCE_URLS: env.INFERENCE_URL!,
+      ...token,
+      API_KEY_PEPPER: randomBytes(32).toString('hex'),
+      STATIC_API_KEYS: `${memKey}:enterprise:11111111-1111-4111-8111-111111111111`,
+      ...HIGH_LIMITS,
+    },
+  });
+  extra.push(mem.pid);
+
+  const components = readState(dir)!.components;
+  const groups = new Map<number, string>([
+    [bare.pid, 'bare Worker'],
+    [mem.pid, 'gateway, in-memory'],
+    ...components.map((c): [number, string] => [c.pid, c.name === 'gateway' ? 'gateway, real stack' : c.name]),
+  ]);
+  const rss = rssSampler(groups);
+
+  const realAuth = { authorization: `Bearer ${realKey}` };
+  const memAuth = { authorization: `Bearer ${memKey}` };
+  const service: Record<string, string> = env.INFERENCE_TOKEN ? { authorization: `Bearer ${env.INFERENCE_TOKEN}` } : {};
+  const paths = {
+    bare: { url: `${bare.url}/v1/detect`, auth: {} },
+    mem: { url: `${mem.url}/v1/detect`, auth: memAuth },
+    real: { url: `${env.GATEWAY_URL}/v1/detect`, auth: realAuth },
+  };
+  const redisStats = async () =>
+    (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/stats`, { headers: { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` } })).json()) as { requests: number; commands: number };
+  const restStats = async () => (await (await fetch(`${env.SUPABASE_URL}/stats`)).json()) as { requests: number };
+  const counts = async () => ({ redis: (await redisStats()).requests, rest: (await restStats()).requests });
+  // Background writes (cache, spool, drains) land after the answer; wait until the counters stop moving.
+  const settled = async () => {
+    let last = await counts();
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1500));
+      const now = await counts();
+      if (now.redis === last.redis && now.rest === last.rest) return now;
+      last = now;
+    }
+  };
+
+  // Warm every path (JIT, key cache, model) before measuring.
+  for (let i = 0; i < 5; i++) {
+    await timed(`${env.INFERENCE_URL}/v1/detect`, { text: text(`warm-d-${i}`) }, service);
+    for (const [name, p] of Object.entries(paths)) await timed(p.url, { text: text(`warm-${name}-${i}`) }, p.auth);
+  }
+
+  // Sub-requests: the first request of a new key, then sequential misses, then hits.
+  const firstKey = createKey();
+  let before = await settled();
+  await timed(paths.real.url, { text: text(`first-${Date.now()}`) }, { authorization: `Bearer ${firstKey}` });
+  let after = await settled();
+  const first = { redis: after.redis - before.redis, rest: after.rest - before.rest };
+  const SUB = 20;
+  before = after;
+  for (let i = 0; i < SUB; i++) await timed(paths.real.url, { text: text(`sub-miss-${i}-${Date.now()}`) }, realAuth);
+  after = await settled();
+  const perMiss = { redis: (after.redis - before.redis) / SUB, rest: (after.rest - before.rest) / SUB };
+  await timed(paths.real.url, { text: text('sub-hot') }, realAuth);
+  before = await settled();
+  for (let i = 0; i < SUB; i++) await timed(paths.real.url, { text: text('sub-hot') }, realAuth);
+  after = await settled();
+  const perHit = { redis: (after.redis - before.redis) / SUB, rest: (after.rest - before.rest) / SUB };
+
+  // Latency, interleaved so every path sees the same machine load.
+  const miss: Record<keyof typeof paths, number[]> = { bare: [], mem: [], real: [] };
+  // One call to Redis through the REST proxy, from Node: what the gateway's one call before the
+  // inference service costs at the least, under the same load.
+  const redisMs: number[] = [];
+  const redisAuth = { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` };
+  for (let i = 0; i < REQUESTS; i++) {
+    for (const [name, p] of Object.entries(paths) as Array<[keyof typeof paths, (typeof paths)['bare']]>) {
+      miss[name].push(await timed(p.url, { text: text(`${name}-${i}-${Date.now()}`) }, p.auth));
+    }
+    redisMs.push(await timed(`${env.UPSTASH_REDIS_REST_URL}/pipeline`, [['GET', 'bench:nothing']], redisAuth));
+  }
+  const hit: Record<keyof typeof paths, number[]> = { bare: [], mem: [], real: [] };
+  await timed(paths.mem.url, { text: text('hot') }, memAuth);
+  await timed(paths.real.url, { text: text('hot') }, realAuth);
+  for (let i = 0; i < REQUESTS; i++) {
+    hit.bare.push(await timed(`${bare.url}/static`, { text: text('hot') }, {}));
+    hit.mem.push(await timed(paths.mem.url, { text: text('hot') }, memAuth));
+    hit.real.push(await timed(paths.real.url, { text: text('hot') }, realAuth));
+  }
+
+  const rps = {
+    bare: await throughput(() => timed(`${bare.url}/static`, { text: text('hot') }, {})),
+    mem: await throughput(() => timed(paths.mem.url, { text: text('hot') }, memAuth)),
+    real: await throughput(() => timed(paths.real.url, { text: text('hot') }, realAuth)),
+  };
+  await settled();
+  const peaks = rss.stop();
+
+  const f = (x: number) => x.toFixed(1).padStart(8);
+  const row = (name: string, xs: number[], base?: number[]) =>
+    `${name.padEnd(44)} ${f(quantile(xs, 0.5))} ${f(quantile(xs, 0.99))}${base ? ` ${f(quantile(xs, 0.5) - quantile(base, 0.5))}` : ''}`;
   console.log('');
-  console.log(`gateway benchmark (${REQUESTS} sequential requests per row; single text of ${text(0).length} chars)`);
-  console.log(`${'path'.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
-  console.log(row('inference service directly', directMs));
-  console.log(row('through the gateway (cache miss)', gatewayMs));
-  console.log(row('through the gateway (cache hit)', hitMs));
-  console.log(`${'gateway overhead (miss - direct)'.padEnd(34)} ${(quantile(gatewayMs, 0.5) - quantile(directMs, 0.5)).toFixed(1).padStart(8)} ${(quantile(gatewayMs, 0.99) - quantile(directMs, 0.99)).toFixed(1).padStart(8)}`);
-  console.log(`cached answers: ${rps.toFixed(0)} requests/s (${CONCURRENCY} concurrent clients, ${SECONDS} s); GET /health on the same gateway: ${healthRps.toFixed(0)} requests/s`);
-  console.log(`workerd resident memory: ${memBefore.toFixed(0)} MiB after warm-up, ${memAfter.toFixed(0)} MiB after the run (runtime included; the isolate limit is 128 MB)`);
+  console.log(`gateway benchmark: ${REQUESTS} sequential requests per row, interleaved; one text of ${text(0).length} chars`);
+  console.log(`${'path'.padEnd(44)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'p50 - bare'.padStart(8)}`);
+  console.log(row('bare Worker, forwarding (miss)', miss.bare));
+  console.log(row('gateway, in-memory stores (miss)', miss.mem, miss.bare));
+  console.log(row('gateway, real stack (miss)', miss.real, miss.bare));
+  console.log(row('one Redis call through the REST proxy', redisMs));
+  console.log(row('bare Worker, static answer', hit.bare));
+  console.log(row('gateway, in-memory stores (hit)', hit.mem, hit.bare));
+  console.log(row('gateway, real stack (hit)', hit.real, hit.bare));
+  console.log('');
+  console.log(`answers per second, ${CONCURRENCY} concurrent clients for ${SECONDS} s:`);
+  console.log(`  bare Worker, static answer   ${rps.bare.toFixed(0).padStart(6)}`);
+  console.log(`  gateway, in-memory (hit)     ${rps.mem.toFixed(0).padStart(6)}  (${(rps.mem / rps.bare).toFixed(2)} of bare)`);
+  console.log(`  gateway, real stack (hit)    ${rps.real.toFixed(0).padStart(6)}  (${(rps.real / rps.bare).toFixed(2)} of bare)`);
+  console.log('');
+  console.log('sub-requests per answer on the real stack (counted by the proxies, after-the-answer work included; a miss also makes 1 inference call):');
+  console.log(`  miss:                        Redis ${perMiss.redis.toFixed(2)}, PostgREST ${perMiss.rest.toFixed(2)}  (${SUB} sequential)`);
+  console.log(`  hit:                         Redis ${perHit.redis.toFixed(2)}, PostgREST ${perHit.rest.toFixed(2)}  (${SUB} sequential)`);
+  console.log(`  first request of a new key:  Redis ${first.redis}, PostgREST ${first.rest}`);
+  console.log('');
+  console.log('peak resident memory during the run (MiB; processes of one kind in a group summed):');
+  for (const [label, kib] of [...peaks].sort()) console.log(`  ${label.padEnd(40)} ${(kib / 1024).toFixed(0).padStart(6)}`);
 } finally {
+  for (const pid of extra) await terminate(pid);
   await stackDown({ dir, log: () => undefined });
   rmSync(dir, { recursive: true, force: true });
 }

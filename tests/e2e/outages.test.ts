@@ -44,6 +44,29 @@ describe('outages', () => {
     }
   });
 
+  it('keeps answering while Redis is down and writes the records straight to Postgres', async () => {
+    const k = createKey();
+    expect((await post('/v1/detect', { text: sampleText(`warm ${crypto.randomUUID()}`) }, auth(k.key))).status).toBe(200);
+    await stopComponent(stack().dir, 'redis');
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        // Keyed routes fail open on Redis (the isolate's own limits); the cache is skipped.
+        const res = await post('/v1/detect', { text: sampleText(`redis down ${i} ${crypto.randomUUID()}`) }, auth(k.key));
+        expect(res.status).toBe(200);
+        ids.push(res.headers.get('x-request-id')!);
+      }
+      const placeholders = ids.map((_, i) => `$${i + 1}`).join(',');
+      const rows = await eventually(async () => {
+        const r = await sql<{ request_id: string }>(`select request_id from predictions where request_id in (${placeholders})`, ids);
+        return r.length === 3 ? r : null;
+      }, 'the rows written while Redis was down');
+      expect(new Set(rows.map((r) => r.request_id))).toEqual(new Set(ids));
+    } finally {
+      await restartComponent(stack().dir, 'redis', 30_000);
+    }
+  });
+
   it('answers 503 with Retry-After when no inference backend is up', async () => {
     const k = createKey();
     const replicas = stack().env.INFERENCE_URLS!.split(',').map((_, i) => inferenceName(i));

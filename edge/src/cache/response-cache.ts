@@ -4,6 +4,7 @@ import { sha256Hex } from '../auth/api-key.ts';
 import type { Logger } from '../log/logger.ts';
 import { withTimeout } from '../timeout.ts';
 import { Lru } from './lru.ts';
+import type { RoundTrip } from './round-trip.ts';
 
 export interface CacheScope {
   /** The tenant: a key owner, or a hashed client address on the demo routes. */
@@ -28,6 +29,13 @@ export async function cacheKey(namespace: string, scope: CacheScope, text: strin
 export interface ResponseCache {
   get<T>(key: string): Promise<T | null>;
   set(key: string, value: unknown): Promise<void>;
+  /**
+   * Reads several keys: the isolate's LRU answers what it holds, the rest go to Redis in the
+   * caller's tick, so they join whatever else that tick sends (the rate-limit scripts).
+   */
+  getMany<T>(keys: string[]): Promise<Map<string, T>>;
+  /** Stores in the isolate at once, and queues the Redis write on `trip` (sent after the answer). */
+  queueWrite(trip: RoundTrip, key: string, value: unknown): void;
 }
 
 /**
@@ -61,6 +69,43 @@ export class TieredCache implements ResponseCache {
       this.log.warn('cache read failed; answering without cache', { error: String(err) });
       return null;
     }
+  }
+
+  async getMany<T>(keys: string[]): Promise<Map<string, T>> {
+    const found = new Map<string, T>();
+    const remote: string[] = [];
+    for (const key of new Set(keys)) {
+      const local = this.lru.get(key);
+      if (local !== undefined) found.set(key, local as T);
+      else remote.push(key);
+    }
+    if (!this.redis || remote.length === 0) return found;
+    const redis = this.redis;
+    // GETEX without options is GET, but the client's auto-pipelining sends reads and writes as
+    // separate pipelines and the rate-limit scripts are writes: as a write, the read rides in the
+    // scripts' call instead of making one of its own. Every command is issued before the first
+    // await, in the caller's tick.
+    const settled = await Promise.allSettled(remote.map((k) => withTimeout(redis.getex<string>(k), this.timeoutMs, 'cache read')));
+    settled.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        this.log.warn('cache read failed; answering without cache', { error: String(r.reason) });
+        return;
+      }
+      if (typeof r.value !== 'string') return;
+      try {
+        const value = JSON.parse(r.value) as T;
+        this.lru.set(remote[i]!, value, this.ttlSeconds * 1000);
+        found.set(remote[i]!, value);
+      } catch {
+        // an entry that does not parse is a miss; the answer computed now replaces it
+      }
+    });
+    return found;
+  }
+
+  queueWrite(trip: RoundTrip, key: string, value: unknown): void {
+    this.lru.set(key, value, this.ttlSeconds * 1000);
+    trip.add((p) => p.set(key, JSON.stringify(value), { ex: this.ttlSeconds }), 1);
   }
 
   async set(key: string, value: unknown): Promise<void> {

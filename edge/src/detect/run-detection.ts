@@ -2,10 +2,12 @@ import { checkBatchSize, legacySelectorFields, serviceDetectResponseSchema, text
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
+import { RoundTrip } from '../cache/round-trip.ts';
 import { ApiError } from '../errors.ts';
 import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
+import { chargeAndRead, type Charge } from '../http/rate-limit.ts';
 import type { PredictionRow } from '../log/predictions.ts';
 import { hfDetect, hfModelOf } from '../backends/hf-backend.ts';
 
@@ -16,8 +18,8 @@ export interface DetectionContext {
   route: string;
   keyId: string | null;
   ownerId: string | null;
-  /** Charges the caller's limits for this many texts of this many characters, once the batch is known to be acceptable. */
-  charge?: (texts: number, chars: number) => Promise<void>;
+  /** What the caller's limits are charged for this many texts of this many characters, once the batch is known to be acceptable. */
+  charge?: (texts: number, chars: number) => Charge;
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -99,7 +101,7 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   const batch = req.texts !== undefined;
   const texts = batch ? req.texts! : [req.text!];
   checkBatchSize(texts.length, s.config.MAX_BATCH_TEXTS);
-  await who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0));
+  const charge = who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0)) ?? null;
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
@@ -109,20 +111,29 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   for (const [index, text] of texts.entries()) {
     const problem = textProblem(text);
     if (problem) {
-      if (!batch) throw new ApiError(problem, textProblemMessage(problem));
+      if (!batch) {
+        // Charged like any other request: bad input is no way around the limits.
+        await chargeAndRead(c, charge, []);
+        throw new ApiError(problem, textProblemMessage(problem));
+      }
       outcomes.push({ error: { code: problem, message: textProblemMessage(problem, index) } });
       keys.push(null);
       continue;
     }
-    const key = await cacheKey(s.config.CACHE_NAMESPACE, scope, text);
-    const hit = await s.cache.get<DetectResult>(key);
-    // A hit from before a detector release is stale even inside its TTL.
-    const fresh = hit && (!knownVersion || hit.detector.version === knownVersion);
-    outcomes.push(fresh ? { result: hit, cached: true } : null);
-    keys.push(key);
+    outcomes.push(null);
+    keys.push(await cacheKey(s.config.CACHE_NAMESPACE, scope, text));
   }
+  // The limits and the cache reads in one round trip to Redis.
+  const found = await chargeAndRead<DetectResult>(c, charge, keys.filter((k): k is string => k !== null));
+  keys.forEach((key, i) => {
+    const hit = key === null ? undefined : found.get(key);
+    // A hit from before a detector release is stale even inside its TTL.
+    if (hit && (!knownVersion || hit.detector.version === knownVersion)) outcomes[i] = { result: hit, cached: true };
+  });
 
   const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
+  // Cache writes and the prediction log leave together, after the answer.
+  const after = new RoundTrip(s.redis);
   if (missing.length > 0) {
     const computed = await compute(c, req, missing.map((i) => texts[i]!), who.tenant);
     if (computed instanceof Response) return computed;
@@ -131,7 +142,7 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
       outcomes[i] = o;
       if ('result' in o) {
         s.detectorVersions.set(detector, o.result.detector.version);
-        defer(c, s.cache.set(keys[i]!, o.result));
+        s.cache.queueWrite(after, keys[i]!, o.result);
       }
     });
   }
@@ -140,11 +151,11 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   const hits = done.filter((o) => 'result' in o && o.cached).length;
   const answered = done.filter((o) => 'result' in o).length;
   c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
-  defer(c, logPredictions(c, who, texts, done));
+  defer(c, logPredictions(c, who, texts, done, after));
   return done;
 }
 
-async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[]): Promise<void> {
+async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[], after: RoundTrip): Promise<void> {
   const s = c.get('services');
   const latency = Math.round(performance.now() - c.get('startedAt'));
   const createdAt = new Date().toISOString();
@@ -171,9 +182,12 @@ async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: 
       created_at: createdAt,
     });
   }
-  await s.predictionLog.record({
-    request_id: c.get('requestId'),
-    rows,
-    usage: who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), texts: texts.length } : null,
-  });
+  await s.predictionLog.record(
+    {
+      request_id: c.get('requestId'),
+      rows,
+      usage: who.keyId ? { key_id: who.keyId, day: createdAt.slice(0, 10), texts: texts.length } : null,
+    },
+    after,
+  );
 }

@@ -1,8 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { tierLimits } from '../config.ts';
 import { ApiError } from '../errors.ts';
-import type { LimitResult, LimitRule, Limiter } from '../limits/limiter.ts';
-import { defer as deferSafe } from './defer.ts';
+import type { LimitOutcome, LimitResult, LimitRule } from '../limits/limiter.ts';
 import type { AppEnv } from './env.ts';
 
 function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
@@ -12,36 +11,41 @@ function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
   c.header('RateLimit-Reset', String(resetSeconds));
 }
 
-async function check(
-  c: Context<AppEnv>,
-  id: string,
-  rules: LimitRule[],
-  onRedisError: 'open' | 'closed',
-): Promise<void> {
+/** What a request is charged: whose budget, which windows, and what to do when Redis cannot say. */
+export interface Charge {
+  id: string;
+  rules: LimitRule[];
+  onRedisError: 'open' | 'closed';
+}
+
+/**
+ * Charges the limits and reads the cache in one round trip to Redis: both are issued in this tick,
+ * and the client's auto-pipelining sends them as one `/pipeline` call (the cache reads the
+ * isolate's LRU cannot answer ride along with the rate-limit scripts). Throws the refusal; returns
+ * the hits.
+ */
+export async function chargeAndRead<T>(c: Context<AppEnv>, charge: Charge | null, cacheKeys: string[]): Promise<Map<string, T>> {
   const s = c.get('services');
-  const run = (limiter: Limiter) => Promise.all(rules.map((rule) => limiter.limit(id, rule)));
-  let limiter: Limiter = s.limiter;
-  let results: LimitResult[];
-  // All windows in parallel: one round trip to Redis instead of one per window.
-  try {
-    results = await run(limiter);
-  } catch (err) {
-    if (onRedisError === 'closed') {
-      s.log.error('rate limiter unreachable; refusing (fail closed)', { error: String(err) });
+  const [outcome, hits] = await Promise.all([charge ? s.limiter.limitAll(charge.id, charge.rules) : null, s.cache.getMany<T>(cacheKeys)]);
+  if (charge) await settle(c, charge, outcome!);
+  return hits;
+}
+
+async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome): Promise<void> {
+  const s = c.get('services');
+  if (outcome.reason === 'unavailable') {
+    if (charge.onRedisError === 'closed') {
+      s.log.error('rate limiter unreachable; refusing (fail closed)', { error: outcome.error });
       throw new ApiError('backend_unavailable', 'rate limiting is unavailable; try again shortly', { retryAfter: 5 });
     }
     // Fail open, but not unbounded: the isolate's own counters still apply.
-    s.log.warn('rate limiter unreachable; using in-isolate limits (fail open)', { error: String(err) });
-    limiter = s.fallbackLimiter;
-    results = await run(limiter);
+    s.log.warn('rate limiter unreachable; using in-isolate limits (fail open)', { error: outcome.error });
+    outcome = await s.fallbackLimiter.limitAll(charge.id, charge.rules);
   }
-  const refused = results.findIndex((r) => !r.success);
+  const { results, refused } = outcome;
   if (refused >= 0) {
-    // A refused request must not spend the other windows' budgets (a minute burst eating the day).
-    const refunds = results.flatMap((r, i) => (r.success ? [limiter.refund(id, rules[i]!)] : []));
-    deferSafe(c, Promise.all(refunds));
     const r = results[refused]!;
-    const rule = rules[refused]!;
+    const rule = charge.rules[refused]!;
     setHeaders(c, r);
     const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
     if (rule.window === 'day') {
@@ -66,7 +70,7 @@ async function check(
  * times a request's share of model time. Tokens are estimated as characters / 4 since the gateway
  * has no tokenizer. Redis unreachable: fail open (paying callers keep working on per-isolate limits).
  */
-export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null; chars?: number }): Promise<void> {
+export function keyCharge(c: Context<AppEnv>, opts: { texts: number | null; chars?: number }): Charge {
   const s = c.get('services');
   const key = c.get('apiKey')!;
   const t = tierLimits(s.config, key.tier);
@@ -77,7 +81,11 @@ export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null
     if (opts.chars !== undefined) rules.push({ name: `key:${key.tier}:minute:tokens`, tokens: t.tokensPerMinute, window: 'minute', cost: Math.max(1, Math.ceil(opts.chars / 4)) });
     rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day', cost: texts });
   }
-  await check(c, key.id, rules, 'open');
+  return { id: key.id, rules, onRedisError: 'open' };
+}
+
+export async function chargeKey(c: Context<AppEnv>, opts: { texts: number | null; chars?: number }): Promise<void> {
+  await chargeAndRead(c, keyCharge(c, opts), []);
 }
 
 /** chargeKey as middleware, for routes whose cost is known before the body is read. */
@@ -103,14 +111,10 @@ export function clientIp(c: Context<AppEnv>): string {
  */
 export const demoRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const s = c.get('services');
-  await check(
-    c,
-    clientIp(c),
-    [
-      { name: 'demo:minute', tokens: s.config.DEMO_PER_IP_PER_MINUTE, window: 'minute' },
-      { name: 'demo:day', tokens: s.config.DEMO_PER_IP_PER_DAY, window: 'day' },
-    ],
-    'closed',
-  );
+  const rules: LimitRule[] = [
+    { name: 'demo:minute', tokens: s.config.DEMO_PER_IP_PER_MINUTE, window: 'minute' },
+    { name: 'demo:day', tokens: s.config.DEMO_PER_IP_PER_DAY, window: 'day' },
+  ];
+  await chargeAndRead(c, { id: clientIp(c), rules, onRedisError: 'closed' }, []);
   await next();
 };

@@ -1,5 +1,5 @@
-import { Ratelimit } from '@upstash/ratelimit';
 import type { Redis } from '@upstash/redis/cloudflare';
+import { Ratelimit } from '@upstash/ratelimit';
 import { withTimeout } from '../timeout.ts';
 
 export interface LimitRule {
@@ -19,13 +19,25 @@ export interface LimitResult {
   reset: number;
 }
 
+/**
+ * What a check of all of a request's windows came to, as data (as @upstash/ratelimit answers):
+ * `reason` says why it was decided without Redis, or that Redis could not be asked.
+ */
+export interface LimitOutcome {
+  /** One per rule, in order; empty when Redis was unavailable. */
+  results: LimitResult[];
+  /** Index of the first rule that refused; -1 when every rule let the request through. */
+  refused: number;
+  reason?: 'cacheBlock' | 'unavailable';
+  error?: string;
+}
+
 export interface Limiter {
-  limit(identifier: string, rule: LimitRule): Promise<LimitResult>;
   /**
-   * Gives back what a request took (its rule's cost) when another rule then refused it. A refused
-   * rule has taken nothing.
+   * Charges every rule or none: a request refused by one window spends nothing from the others
+   * (a minute burst must not eat the day's quota), and a refused rule takes nothing either.
    */
-  refund(identifier: string, rule: LimitRule): Promise<void>;
+  limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome>;
 }
 
 const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
@@ -38,25 +50,31 @@ export class MemoryLimiter implements Limiter {
   private windows = new Map<string, { start: number; used: number }>();
   constructor(private now: () => number = Date.now) {}
 
-  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
-    const size = WINDOW_MS[rule.window];
-    const start = Math.floor(this.now() / size) * size;
-    const id = `${rule.name}:${identifier}`;
-    let w = this.windows.get(id);
-    if (!w || w.start !== start) {
-      w = { start, used: 0 };
-      this.windows.set(id, w);
-      if (this.windows.size > 10_000) this.sweep(start);
-    }
-    const cost = rule.cost ?? 1;
-    const success = w.used + cost <= rule.tokens;
-    if (success) w.used += cost;
-    return { success, limit: rule.tokens, remaining: Math.max(0, rule.tokens - w.used), reset: start + size };
-  }
-
-  async refund(identifier: string, rule: LimitRule): Promise<void> {
-    const w = this.windows.get(`${rule.name}:${identifier}`);
-    if (w) w.used = Math.max(0, w.used - (rule.cost ?? 1));
+  async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const now = this.now();
+    const windows = rules.map((rule) => {
+      const size = WINDOW_MS[rule.window];
+      const start = Math.floor(now / size) * size;
+      const id = `${rule.name}:${identifier}`;
+      let w = this.windows.get(id);
+      if (!w || w.start !== start) {
+        w = { start, used: 0 };
+        this.windows.set(id, w);
+        if (this.windows.size > 10_000) this.sweep(start);
+      }
+      return { w, reset: start + size };
+    });
+    const refused = rules.findIndex((rule, i) => windows[i]!.w.used + (rule.cost ?? 1) > rule.tokens);
+    if (refused < 0) rules.forEach((rule, i) => (windows[i]!.w.used += rule.cost ?? 1));
+    return {
+      refused,
+      results: rules.map((rule, i) => ({
+        success: refused < 0 || i !== refused,
+        limit: rule.tokens,
+        remaining: Math.max(0, rule.tokens - windows[i]!.w.used),
+        reset: windows[i]!.reset,
+      })),
+    };
   }
 
   private sweep(current: number): void {
@@ -74,33 +92,76 @@ function fixedWindow(rule: LimitRule): boolean {
 }
 
 /**
- * @upstash/ratelimit over Upstash Redis: a sliding minute (smooth bursts) and a fixed day (a
- * quota that resets at a predictable time). Each check is one atomic Lua script, so concurrent
- * requests cannot overshoot a limit.
+ * @upstash/ratelimit over Upstash Redis: a sliding minute for requests (smooth bursts), fixed
+ * windows for what costs more than one (texts and tokens per minute, the day's quota), each one
+ * atomic script of the library's, so concurrent requests cannot overshoot a limit. A request's windows are charged together: every `limit()` is
+ * issued in the same tick, and the client's auto-pipelining sends their scripts, with the cache
+ * reads issued beside them, as one `/pipeline` call. All or nothing is kept by refunds: when one
+ * window refuses, what the others took is given back with the library's negative rate (on refusals
+ * only, so an answered request still makes one call). Until the refund lands, a concurrent request
+ * sees the refused one's charge: the error is on the side of refusing, never of letting through.
  */
 export class RedisLimiter implements Limiter {
   private limiters = new Map<string, Ratelimit>();
+  /**
+   * The library's ephemeral cache for the minute windows (full key -> reset ms): a window that
+   * refused is refused in the isolate until it resets, so a caller hammering past the limit costs
+   * no Redis calls. Shared with the library so the check below can skip the other windows too.
+   */
+  private blocked = new Map<string, number>();
   constructor(
     private redis: Redis,
     private timeoutMs: number,
-    private defer: (p: Promise<unknown>) => void,
+    private now: () => number = Date.now,
   ) {}
 
-  async limit(identifier: string, rule: LimitRule): Promise<LimitResult> {
-    const cost = rule.cost ?? 1;
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: cost }), this.timeoutMs, 'rate limit check');
-    this.defer(r.pending);
-    // The fixed-window script adds the cost even when it refuses. With costs above one that would
-    // spend the rest of the day on a request that was never served (a 64-text batch with 10 texts
-    // left), so a refusal gives its cost straight back.
-    if (!r.success && fixedWindow(rule)) await this.refund(identifier, rule);
-    return { success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset };
+  /** Issues every window's script before its first await, so they share the tick's pipeline. */
+  async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const now = this.now();
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      if (fixedWindow(rule)) continue;
+      const until = this.blocked.get(`${this.prefix(rule)}:${identifier}`);
+      if (until === undefined) continue;
+      if (until > now) {
+        return {
+          refused: i,
+          reason: 'cacheBlock',
+          results: rules.map((r, j) => ({ success: j !== i, limit: r.tokens, remaining: j === i ? 0 : r.tokens, reset: j === i ? until : now })),
+        };
+      }
+      this.blocked.delete(`${this.prefix(rule)}:${identifier}`);
+    }
+    if (this.blocked.size > 10_000) this.blocked.clear();
+    const settled = await Promise.allSettled(
+      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, 'rate limit check')),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) return { refused: -1, results: [], reason: 'unavailable', error: String((failed as PromiseRejectedResult).reason) };
+    const responses = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
+    const refused = responses.findIndex((r) => !r.success);
+    if (refused >= 0) {
+      // Give back what the others took, and what a fixed window took while refusing (its script
+      // adds the cost before it compares); a sliding window that refused took nothing.
+      const refunds = rules.filter((rule, i) => responses[i]!.success || fixedWindow(rule));
+      try {
+        await withTimeout(
+          Promise.all(refunds.map((rule) => this.limiterFor(rule).limit(identifier, { rate: -(rule.cost ?? 1) }))),
+          this.timeoutMs,
+          'rate limit refund',
+        );
+      } catch {
+        // The refusal stands; the windows over-count until they reset, the safe side.
+      }
+    }
+    return {
+      refused,
+      results: responses.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
+    };
   }
 
-  async refund(identifier: string, rule: LimitRule): Promise<void> {
-    // A negative rate is the library's refund: the scripts skip the limit check for it.
-    const r = await withTimeout(this.limiterFor(rule).limit(identifier, { rate: -(rule.cost ?? 1) }), this.timeoutMs, 'rate limit refund');
-    this.defer(r.pending);
+  private prefix(rule: LimitRule): string {
+    return `rl:${rule.name}`;
   }
 
   private limiterFor(rule: LimitRule): Ratelimit {
@@ -110,13 +171,13 @@ export class RedisLimiter implements Limiter {
       rl = new Ratelimit({
         redis: this.redis,
         limiter: fixedWindow(rule) ? Ratelimit.fixedWindow(rule.tokens, rule.window === 'day' ? '1 d' : '60 s') : Ratelimit.slidingWindow(rule.tokens, '60 s'),
-        prefix: `rl:${rule.name}`,
+        prefix: this.prefix(rule),
         // Timeouts are ours to judge (fail open or closed per path), not the library's.
         timeout: 0,
         analytics: false,
-        // The library's in-isolate block list would refuse a one-text request for the rest of the
+        // A fixed window blocked in the isolate would refuse a one-text request for the rest of the
         // day after a large batch was refused, though the quota still has room for it.
-        ephemeralCache: fixedWindow(rule) ? false : undefined,
+        ephemeralCache: fixedWindow(rule) ? false : this.blocked,
       });
       this.limiters.set(id, rl);
     }

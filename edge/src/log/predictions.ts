@@ -1,5 +1,6 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type { Redis } from '@upstash/redis/cloudflare';
+import { RoundTrip, type Reply, type SharedWrites } from '../cache/round-trip.ts';
 import { withTimeout } from '../timeout.ts';
 import type { CursorPosition } from './cursor.ts';
 import type { Logger } from './logger.ts';
@@ -171,27 +172,107 @@ export class MemoryPredictionStore implements PredictionStore {
 
 const SPOOL_KEY = 'spool:predictions';
 const LOCK_KEY = 'spool:flush-lock';
+// Deletes the flush lock only while it is still ours (it may have expired and been taken since).
+const RELEASE_SCRIPT = 'if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end';
+
+export interface PredictionLogOptions {
+  /**
+   * Records go to the Redis spool first (in the same call as the request's cache writes) and the
+   * isolate moves them to the store in batches: set when both Redis and a remote store exist.
+   */
+  spoolFirst: boolean;
+  /** How long a drain waits for more records before it moves what the spool holds. */
+  drainDelayMs: number;
+  /** Spooled records per store write. */
+  drainBatch: number;
+  /** Where the isolate's writes after the answer are gathered; each record is sent on its own without it. */
+  writes?: SharedWrites;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Writes predictions and usage to the store; when the store fails, parks them in a Redis list that
- * the scheduled handler drains. Only when Redis fails too is a record lost, and that is logged.
+ * Writes predictions and usage to the store. With Redis, a record is in the spool (durable) before
+ * anything else happens to it, and a drain in the isolate writes the spool to the store one batch
+ * per call instead of one call per answer; the scheduled handler drains whatever an isolate left
+ * (it died, or the store was down). Without Redis, records go straight to the store. Only when
+ * Redis and the store both fail is a record lost, and that is logged.
  */
 export class PredictionLog {
+  private draining = false;
+  /** Records were spooled since the drain last read the spool. */
+  private dirty = false;
+
   constructor(
     private store: PredictionStore,
     private spool: Redis | null,
     private redisTimeoutMs: number,
     private log: Logger,
+    private opts: PredictionLogOptions = { spoolFirst: false, drainDelayMs: 0, drainBatch: 500 },
   ) {}
 
-  async record(batch: LogBatch): Promise<void> {
-    if (batch.rows.length === 0 && !batch.usage) return;
+  /**
+   * Records one request; `trip` carries the request's other writes (cache entries), which leave in
+   * the same call to Redis as the spooled record.
+   */
+  async record(batch: LogBatch, trip: RoundTrip = new RoundTrip(this.spool)): Promise<void> {
+    const empty = batch.rows.length === 0 && !batch.usage;
+    const cacheWrites = trip.size;
+    const at = !empty && this.opts.spoolFirst ? trip.add((p) => p.rpush(SPOOL_KEY, JSON.stringify(batch)), 1) : null;
+    const then = async (replies: Reply[] | { failed: string }): Promise<void> => {
+      if (!Array.isArray(replies) && cacheWrites > 0) this.log.warn('cache write failed', { error: replies.failed });
+      if (empty) return;
+      if (at !== null) {
+        const r = Array.isArray(replies) ? replies[at] : undefined;
+        if (r?.ok) {
+          this.dirty = true;
+          return this.drainSoon();
+        }
+        this.log.warn('spool write failed; writing the record straight to the store', { error: r ? r.error : (replies as { failed: string }).failed });
+        return this.writeDirect(batch, false);
+      }
+      return this.writeDirect(batch, true);
+    };
+    if (this.opts.writes) return this.opts.writes.send(trip, then);
+    return then(await trip.exec(this.redisTimeoutMs, at === null ? 'cache write' : 'cache write and spool'));
+  }
+
+  private async writeDirect(batch: LogBatch, spoolOnFailure: boolean): Promise<void> {
     try {
       const r = await this.store.write([batch]);
       if (r.dead_lettered > 0) this.log.warn('the database refused a prediction record; it is in prediction_dead_letters', { request_id: batch.request_id });
     } catch (err) {
+      if (!spoolOnFailure || !this.spool) {
+        this.log.error('prediction records lost: store and spool both failed', { error: String(err), entries: 1 });
+        return;
+      }
       this.log.warn('prediction store failed; spooling', { error: String(err), rows: batch.rows.length });
       await this.toSpool([batch]);
+    }
+  }
+
+  /**
+   * One drain per isolate at a time: it waits `drainDelayMs` for more records, then moves the spool
+   * to the store until nothing new was spooled meanwhile. Runs after the answer (waitUntil); a drain
+   * that fails or is cut short leaves the records in the spool for the next one or the cron.
+   */
+  private async drainSoon(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      await sleep(this.opts.drainDelayMs);
+      for (let i = 0; i < 50 && this.dirty; i++) {
+        this.dirty = false;
+        const r = await this.flush(this.opts.drainBatch);
+        // Another isolate (or the cron) holds the lock: it may have read the spool before our
+        // records landed, so try again shortly rather than leave them for the cron.
+        if (r.locked || r.remaining > 0) this.dirty = true;
+        if (r.locked) await sleep(Math.max(50, this.opts.drainDelayMs));
+      }
+    } catch (err) {
+      this.log.warn('spool drain failed; the records stay in the spool for the next drain or the scheduled run', { error: String(err) });
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -208,28 +289,40 @@ export class PredictionLog {
   }
 
   /**
-   * Moves up to `batch` spooled entries into the store; returns how many left the spool and how
-   * many of those the database set aside as dead letters. Refused entries do not stop the flush:
-   * they are written to the dead-letter table with the reason, and the spool moves on.
+   * Moves up to `batch` spooled entries into the store; returns how many left the spool, how many
+   * of those the database set aside as dead letters, and whether another flusher held the lock.
+   * Refused entries do not stop the flush: they are written to the dead-letter table with the
+   * reason, and the spool moves on. Two calls to Redis around the store write.
    */
-  async flush(batch: number): Promise<{ flushed: number; dead_lettered: number; remaining: number }> {
+  async flush(batch: number): Promise<{ flushed: number; dead_lettered: number; remaining: number; locked?: boolean }> {
     if (!this.spool) return { flushed: 0, dead_lettered: 0, remaining: 0 };
     const token = crypto.randomUUID();
     // One flusher at a time: two would write the same rows (harmless) and trim each other's work.
-    const locked = await this.spool.set(LOCK_KEY, token, { nx: true, ex: 60 });
-    if (locked !== 'OK') return { flushed: 0, dead_lettered: 0, remaining: await this.spool.llen(SPOOL_KEY) };
+    // The read rides along with the lock attempt; it is used only when the lock was taken, and
+    // only the lock holder trims, so what it read is still at the head of the list.
+    const first = this.spool.pipeline();
+    first.set(LOCK_KEY, token, { nx: true, ex: 60 });
+    first.lrange(SPOOL_KEY, 0, batch - 1);
+    first.llen(SPOOL_KEY);
+    const [locked, raw, length] = (await withTimeout(first.exec(), this.redisTimeoutMs, 'spool read')) as [unknown, string[], number];
+    if (locked !== 'OK') return { flushed: 0, dead_lettered: 0, remaining: Number(length), locked: true };
+    let trimmed = false;
     try {
-      const raw = await this.spool.lrange<string>(SPOOL_KEY, 0, batch - 1);
       if (raw.length === 0) return { flushed: 0, dead_lettered: 0, remaining: 0 };
       const entries = raw.map(parseSpoolEntry);
       const r = await this.store.write(entries);
       if (r.dead_lettered > 0) this.log.warn('spool flush: the database refused records; they are in prediction_dead_letters', { dead_lettered: r.dead_lettered });
       // Trim only after the store took everything (written or set aside): an unreachable store
       // leaves the spool intact, and writing it again later is harmless (idempotent on request id).
-      await this.spool.ltrim(SPOOL_KEY, raw.length, -1);
-      return { flushed: raw.length, dead_lettered: r.dead_lettered, remaining: await this.spool.llen(SPOOL_KEY) };
+      const last = this.spool.pipeline();
+      last.ltrim(SPOOL_KEY, raw.length, -1);
+      last.llen(SPOOL_KEY);
+      last.eval(RELEASE_SCRIPT, [LOCK_KEY], [token]);
+      const [, remaining] = (await withTimeout(last.exec(), this.redisTimeoutMs, 'spool trim')) as [unknown, number, unknown];
+      trimmed = true;
+      return { flushed: raw.length, dead_lettered: r.dead_lettered, remaining: Number(remaining) };
     } finally {
-      if ((await this.spool.get(LOCK_KEY)) === token) await this.spool.del(LOCK_KEY);
+      if (!trimmed) await withTimeout(this.spool.eval(RELEASE_SCRIPT, [LOCK_KEY], [token]), this.redisTimeoutMs, 'spool unlock').catch(() => undefined);
     }
   }
 }

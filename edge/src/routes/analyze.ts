@@ -6,7 +6,7 @@ import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { jsonBody } from '../http/json-body.ts';
-import { chargeKey } from '../http/rate-limit.ts';
+import { keyCharge } from '../http/rate-limit.ts';
 
 /**
  * The original design's endpoint. It runs /v1/detect's path (cache, backend, prediction log) with
@@ -31,7 +31,7 @@ export const analyzeRoutes = new Hono<AppEnv>().post(
       route: '/analyze',
       keyId: key.id,
       ownerId: key.ownerId,
-      charge: (texts, chars) => chargeKey(c, { texts, chars }),
+      charge: (texts, chars) => keyCharge(c, { texts, chars }),
     });
     if (done instanceof Response) return done;
     const only = done[0]!;

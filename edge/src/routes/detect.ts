@@ -5,7 +5,7 @@ import { requireKey } from '../http/auth.ts';
 import { limitBody } from '../http/body-limit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { jsonBody } from '../http/json-body.ts';
-import { chargeKey } from '../http/rate-limit.ts';
+import { keyCharge } from '../http/rate-limit.ts';
 
 export const detectRoutes = new Hono<AppEnv>().post(
     '/v1/detect',
@@ -20,7 +20,7 @@ export const detectRoutes = new Hono<AppEnv>().post(
         route: '/v1/detect',
         keyId: key.id,
         ownerId: key.ownerId,
-        charge: (texts, chars) => chargeKey(c, { texts, chars }),
+        charge: (texts, chars) => keyCharge(c, { texts, chars }),
       });
     },
   );
