@@ -1,7 +1,8 @@
 /**
  * Trains the bundled detector and measures it source by source, in one command:
  *   pnpm train [--v1 <detect-v1 train.jsonl>] [--v2 <detect-v2 sources/>] [--cap N]
- *              [--out <detector.json>] [--report <folder>] [--name NAME] [--version V]
+ *              [--out <detector.json>] [--report <folder, default reports/<version>/sources>]
+ *              [--name NAME] [--version V, default today]
  *
  * Every detect-v1 domain, every detect-v2 file and each set of outside human writing is one
  * source. The head is fitted on all of them; each source's scores come from a refit without it;
@@ -32,7 +33,6 @@ const v1 = (args.v1 as string | undefined) ?? path.join(shared, 'detect-v1', 'tr
 const v2 = (args.v2 as string | undefined) ?? path.join(shared, 'detect-v2', 'sources');
 const cap = Number(args.cap ?? 700);
 const out = (args.out as string | undefined) ?? path.join(REPO_ROOT, 'inference-container', 'detectors', 'tinylm-detector.json');
-const reportDir = (args.report as string | undefined) ?? path.join(REPO_ROOT, 'reports', 'sources');
 const t0 = performance.now();
 const log = (m: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0)} s] ${m}\n`);
 
@@ -90,10 +90,13 @@ const platt = fitPlatt(answered.map((i) => scores[i]!), answered.map((i) => rows
 // references' out-of-source scores.
 const refScores = calibration.scores;
 const today = new Date().toISOString();
+const version = (args.version as string | undefined) ?? today.slice(0, 10);
+// Reports are kept per detector version, so a retrain never overwrites the numbers a live detector was judged by.
+const reportDir = (args.report as string | undefined) ?? path.join(REPO_ROOT, 'reports', version, 'sources');
 const detector: Detector = {
   schema_version: 1,
   name: (args.name as string | undefined) ?? 'tinylm-detector',
-  version: (args.version as string | undefined) ?? today.slice(0, 10),
+  version,
   description: 'logistic regression on mean-pooled states of every layer, log-probability, text and word-list statistics; thresholds set per text by its nearest human references, measured leave-one-source-out',
   aliases: [
     { model_name: model.pack.name, classifier_type: 'logistic_regression' },
