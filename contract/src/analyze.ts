@@ -69,7 +69,8 @@ export function analyzeRequestWarnings(req: AnalyzeRequest, alias: OriginalAlias
     });
   }
   for (const field of ['pooling', 'dataset_name'] as const) {
-    if (req[field] !== undefined) out.push({ code: 'ignored_field', message: `${field} is accepted for compatibility and ignored: the detector fixes its own features and training data` });
+    if (req[field] !== undefined)
+      out.push({ code: 'ignored_field', message: `${field} is accepted for compatibility and ignored: the detector fixes its own features and training data` });
   }
   return out;
 }

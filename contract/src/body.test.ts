@@ -16,7 +16,16 @@ describe('JSON request bodies', () => {
     for (const t of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/json;charset="UTF-8"']) {
       expect(isJsonContentType(t), t).toBe(true);
     }
-    for (const t of ['application/evil+json', 'application/json-seq', 'application/jsonx', 'text/json', 'application/json; charset=latin1', 'application/json; foo=bar', '', undefined]) {
+    for (const t of [
+      'application/evil+json',
+      'application/json-seq',
+      'application/jsonx',
+      'text/json',
+      'application/json; charset=latin1',
+      'application/json; foo=bar',
+      '',
+      undefined,
+    ]) {
       expect(isJsonContentType(t), String(t)).toBe(false);
     }
   });

@@ -47,7 +47,13 @@ describe('DetectorClient', () => {
   });
 
   it('reads an error body into code, status, Retry-After and the request id', async () => {
-    expect(await failure(client().detect({ text: 'x' }))).toMatchObject({ status: 429, code: 'rate_limited', message: 'slow down', retryAfter: 7, requestId: 'req-1' });
+    expect(await failure(client().detect({ text: 'x' }))).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      message: 'slow down',
+      retryAfter: 7,
+      requestId: 'req-1',
+    });
   });
 
   it('treats a 503 readiness report as an answer', async () => {

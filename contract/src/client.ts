@@ -172,10 +172,14 @@ export class DetectorClient {
       const parsed = schema.safeParse(payload);
       if (parsed.success) return parsed.data;
       const first = parsed.error.issues[0]!;
-      throw new DetectorApiError(res.status, 'invalid_response', `${method} ${path}: ${first.path.join('.') || 'body'}: ${first.message}`, { requestId, details: parsed.error.issues });
+      throw new DetectorApiError(res.status, 'invalid_response', `${method} ${path}: ${first.path.join('.') || 'body'}: ${first.message}`, {
+        requestId,
+        details: parsed.error.issues,
+      });
     }
     const err = errorBodySchema.safeParse(payload);
-    if (!err.success) throw new DetectorApiError(res.status, 'invalid_response', `${method} ${path} answered ${res.status} without an error body`, { requestId });
+    if (!err.success)
+      throw new DetectorApiError(res.status, 'invalid_response', `${method} ${path} answered ${res.status} without an error body`, { requestId });
     const retry = Number(res.headers.get('retry-after'));
     throw new DetectorApiError(res.status, err.data.error.code, err.data.error.message, {
       details: err.data.error.details,

@@ -14,7 +14,9 @@ describe('generated OpenAPI documents', () => {
     expect(statuses(gateway, 'post', '/v1/extract')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '413', '415', '422', '429', '502', '503']));
     expect(statuses(gateway, 'post', '/v1/demo/extract')).toEqual(expect.arrayContaining(['200', '413', '415', '422', '429', '503']));
     expect(statuses(gateway, 'get', '/v1/usage')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '429', '503']));
-    expect(statuses(gateway, 'post', '/v1/detect')).toEqual(expect.arrayContaining(['200', '400', '401', '403', '404', '413', '415', '429', '502', '503', '504']));
+    expect(statuses(gateway, 'post', '/v1/detect')).toEqual(
+      expect.arrayContaining(['200', '400', '401', '403', '404', '413', '415', '429', '502', '503', '504']),
+    );
   });
 
   it('lists under each error status exactly the codes of that status', () => {
@@ -30,7 +32,7 @@ describe('generated OpenAPI documents', () => {
     }
   });
 
-  it('describes /analyze in the original shape, not /v1/detect\'s', () => {
+  it("describes /analyze in the original shape, not /v1/detect's", () => {
     const ref = gateway.paths['/analyze'].post.responses['200'].content['application/json'].schema.$ref as string;
     const schema = gateway.components.schemas[ref.split('/').pop()!];
     expect(schema.properties.prediction).toMatchObject({ type: 'integer', minimum: 0, maximum: 1 });

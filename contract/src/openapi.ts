@@ -66,7 +66,8 @@ export function openApiDocument(info: ServiceInfo, routes: RouteSpec[]): Json {
       const content = ok.schema ? json(component(ok.name!, ok.schema, 'output')) : { content: { [ok.contentType!]: { schema: { type: 'string' } } } };
       responses[String(ok.status)] = { description: ok.description, ...headers(ok.headers), ...content };
     }
-    for (const o of r.other ?? []) responses[String(o.status)] = { description: o.description, ...headers(o.headers), ...json(component(o.name, o.schema, 'output')) };
+    for (const o of r.other ?? [])
+      responses[String(o.status)] = { description: o.description, ...headers(o.headers), ...json(component(o.name, o.schema, 'output')) };
     for (const [status, codes] of [...errorStatuses(r)].sort((a, b) => a[0] - b[0])) {
       const retry: HeaderName[] = status === 429 || status === 503 ? ['Retry-After'] : [];
       responses[String(status)] = { description: `error: ${codes.join(', ')}`, ...headers(retry), ...json(jsonSchema(errorBodyFor(codes), 'output')) };
@@ -77,7 +78,11 @@ export function openApiDocument(info: ServiceInfo, routes: RouteSpec[]): Json {
     if (r.body && 'multipart' in r.body) {
       op.requestBody = {
         required: true,
-        content: { 'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, filename: { type: 'string' } } } } },
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, filename: { type: 'string' } } },
+          },
+        },
       };
     }
     if (r.query) {

@@ -6,9 +6,11 @@ import { localCalibrationSchema, type LocalCalibration } from './schema.ts';
 // one near (10, 10) whose scores sit around 5. A single global threshold would flag most of the
 // second kind or let through most machine text of the first.
 function calibration(): LocalCalibration {
-  const points: number[] = [], scores: number[] = [];
+  const points: number[] = [],
+    scores: number[] = [];
   for (let i = 0; i < 100; i++) {
-    const a = (i % 10) / 10, b = Math.floor(i / 10) / 10;
+    const a = (i % 10) / 10,
+      b = Math.floor(i / 10) / 10;
     points.push(a, b);
     scores.push(i / 100);
     points.push(10 + a, 10 + b);

@@ -35,7 +35,8 @@ export function conformalIndex(m: number, q: number): number {
 }
 
 function squaredDistances(z: Float64Array, points: ArrayLike<number>): Float64Array {
-  const dim = z.length, n = points.length / dim;
+  const dim = z.length,
+    n = points.length / dim;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = 0;
@@ -68,7 +69,8 @@ export function nearestDistance(z: Float64Array, human: ArrayLike<number>, machi
 /** `raw` holds the calibration's statistics in `cal.stats` order. */
 export function localThresholds(cal: LocalCalibration, raw: ArrayLike<number>): LocalThresholds {
   const z = standardizedPoint(cal, raw);
-  const n = cal.scores.length, m = Math.min(cal.neighbours, n);
+  const n = cal.scores.length,
+    m = Math.min(cal.neighbours, n);
   const dist = squaredDistances(z, cal.points);
   // A typed array sorts natively, far faster than sorting indexes with a comparator.
   const sorted = Float64Array.from(dist).sort();

@@ -5,7 +5,8 @@ export type LogprobStat = (typeof LOGPROB_STATS)[number];
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
   const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
@@ -20,9 +21,18 @@ export function logprobFeatures(
 ): Record<LogprobStat, number> {
   const n = Math.max(0, to - from);
   const lps = new Float64Array(n);
-  let sLp = 0, sLp2 = 0, sEnt = 0, sEnt2 = 0, sDiff = 0, sVar = 0, sNorm = 0, top = 0;
+  let sLp = 0,
+    sLp2 = 0,
+    sEnt = 0,
+    sEnt2 = 0,
+    sDiff = 0,
+    sVar = 0,
+    sNorm = 0,
+    top = 0;
   for (let i = 0; i < n; i++) {
-    const lp = series.logprob[from + i]!, e = series.expected[from + i]!, v = series.variance[from + i]!;
+    const lp = series.logprob[from + i]!,
+      e = series.expected[from + i]!,
+      v = series.variance[from + i]!;
     lps[i] = lp;
     sLp += lp;
     sLp2 += lp * lp;
@@ -36,7 +46,8 @@ export function logprobFeatures(
   }
   lps.sort();
   const d = Math.max(1, n);
-  const mLp = sLp / d, mEnt = sEnt / d;
+  const mLp = sLp / d,
+    mEnt = sEnt / d;
   return {
     mean_logprob: mLp,
     std_logprob: Math.sqrt(Math.max(0, sLp2 / d - mLp * mLp)),

@@ -14,7 +14,10 @@ export const manifestSchema = z.looseObject({
   pad_token_id: z.number().int().min(0),
   model_sha256: z.string().regex(/^[0-9a-f]{64}$/),
   /** Optional: packs may pin their tokenizer too. */
-  tokenizer_sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  tokenizer_sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 

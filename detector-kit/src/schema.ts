@@ -2,18 +2,52 @@ import { PROFILE_FPR } from '@detector/contract';
 import { z } from 'zod';
 
 export const LOGPROB_STATS = [
-  'mean_logprob', 'std_logprob', 'mean_entropy', 'std_entropy', 'fast_detectgpt_per_token', 'mean_normalized_logprob',
-  'logprob_q10', 'logprob_q25', 'logprob_q50', 'logprob_q75', 'logprob_q90', 'frac_top_token', 'log_tokens',
+  'mean_logprob',
+  'std_logprob',
+  'mean_entropy',
+  'std_entropy',
+  'fast_detectgpt_per_token',
+  'mean_normalized_logprob',
+  'logprob_q10',
+  'logprob_q25',
+  'logprob_q50',
+  'logprob_q75',
+  'logprob_q90',
+  'frac_top_token',
+  'log_tokens',
 ] as const;
 export const TEXT_STATS = [
-  'mean_word_length', 'type_token_ratio', 'mean_sentence_words', 'std_sentence_words', 'punctuation_rate',
-  'comma_rate', 'uppercase_rate', 'digit_rate', 'newline_rate', 'first_person_rate', 'quote_rate',
+  'mean_word_length',
+  'type_token_ratio',
+  'mean_sentence_words',
+  'std_sentence_words',
+  'punctuation_rate',
+  'comma_rate',
+  'uppercase_rate',
+  'digit_rate',
+  'newline_rate',
+  'first_person_rate',
+  'quote_rate',
 ] as const;
 export const STYLE_STATS = [
-  'word_log_frequency', 'word_log_frequency_std', 'rare_word_rate', 'common_word_rate', 'unknown_word_rate', 'misspelling_rate',
-  'model_favourite_rate', 'contraction_rate', 'lowercase_i_rate', 'lowercase_sentence_start_rate', 'space_before_punctuation_rate',
-  'missing_space_after_punctuation_rate', 'repeated_punctuation_rate', 'exclamation_rate', 'question_rate', 'parenthesis_rate',
-  'colon_semicolon_rate', 'dash_rate',
+  'word_log_frequency',
+  'word_log_frequency_std',
+  'rare_word_rate',
+  'common_word_rate',
+  'unknown_word_rate',
+  'misspelling_rate',
+  'model_favourite_rate',
+  'contraction_rate',
+  'lowercase_i_rate',
+  'lowercase_sentence_start_rate',
+  'space_before_punctuation_rate',
+  'missing_space_after_punctuation_rate',
+  'repeated_punctuation_rate',
+  'exclamation_rate',
+  'question_rate',
+  'parenthesis_rate',
+  'colon_semicolon_rate',
+  'dash_rate',
 ] as const;
 
 const vector = z.array(z.number().refine(Number.isFinite, 'must be finite'));
@@ -23,7 +57,11 @@ export const mlpHeadSchema = z.strictObject({
   type: z.literal('mlp'),
   hidden: z.number().int().positive(),
   /** [hidden][inputs], row-major. */
-  w1: vector, b1: vector, w2: vector, b2: z.number(), l2: z.number(),
+  w1: vector,
+  b1: vector,
+  w2: vector,
+  b2: z.number(),
+  l2: z.number(),
 });
 const memberHeadSchema = z.discriminatedUnion('type', [linearHeadSchema, mlpHeadSchema]);
 /**
@@ -81,7 +119,8 @@ export const localCalibrationSchema = z
     const dim = c.stats.logprob_stats.length + c.stats.text_stats.length + c.stats.style_stats.length;
     if (c.mean.length !== dim || c.scale.length !== dim) ctx.addIssue({ code: 'custom', message: 'local calibration mean/scale do not match its statistics' });
     if (c.points.length !== c.scores.length * dim) ctx.addIssue({ code: 'custom', message: 'local calibration points do not match its scores' });
-    if (c.machine_points.length % Math.max(1, dim) !== 0) ctx.addIssue({ code: 'custom', message: 'local calibration machine points do not match its statistics' });
+    if (c.machine_points.length % Math.max(1, dim) !== 0)
+      ctx.addIssue({ code: 'custom', message: 'local calibration machine points do not match its statistics' });
     if (c.scores.length < c.neighbours) ctx.addIssue({ code: 'custom', message: 'fewer references than neighbours' });
   });
 export type LocalCalibration = z.infer<typeof localCalibrationSchema>;
@@ -97,7 +136,9 @@ export const detectorSchema = z
     version: z.string().min(1),
     description: z.string().default(''),
     /** The original design's selectors: model_name, layer, classifier_type. */
-    aliases: z.array(z.strictObject({ model_name: z.string().optional(), layer: z.number().int().optional(), classifier_type: z.string().optional() })).default([]),
+    aliases: z
+      .array(z.strictObject({ model_name: z.string().optional(), layer: z.number().int().optional(), classifier_type: z.string().optional() }))
+      .default([]),
     pack: z.strictObject({ name: z.string(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
     features: z.strictObject({
       layers: z.array(z.number().int().min(0)),

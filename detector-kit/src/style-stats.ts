@@ -35,11 +35,52 @@ function loadLexicon(): Lexicon {
 
 // Words that instruction-tuned models reach for far more often than people do.
 const MODEL_FAVOURITES = new Set([
-  'additionally', 'furthermore', 'moreover', 'overall', 'crucial', 'delve', 'delves', 'ensure', 'ensuring', 'enhance',
-  'enhancing', 'foster', 'fostering', 'vital', 'essential', 'comprehensive', 'pivotal', 'landscape', 'realm', 'utilize',
-  'utilizing', 'facilitate', 'diverse', 'innovative', 'insights', 'navigate', 'navigating', 'robust', 'seamless',
-  'showcase', 'showcasing', 'underscore', 'underscores', 'intricate', 'multifaceted', 'tapestry', 'testament',
-  'significant', 'significantly', 'various', 'numerous', 'valuable', 'potential', 'ultimately', 'notably', 'conclusion',
+  'additionally',
+  'furthermore',
+  'moreover',
+  'overall',
+  'crucial',
+  'delve',
+  'delves',
+  'ensure',
+  'ensuring',
+  'enhance',
+  'enhancing',
+  'foster',
+  'fostering',
+  'vital',
+  'essential',
+  'comprehensive',
+  'pivotal',
+  'landscape',
+  'realm',
+  'utilize',
+  'utilizing',
+  'facilitate',
+  'diverse',
+  'innovative',
+  'insights',
+  'navigate',
+  'navigating',
+  'robust',
+  'seamless',
+  'showcase',
+  'showcasing',
+  'underscore',
+  'underscores',
+  'intricate',
+  'multifaceted',
+  'tapestry',
+  'testament',
+  'significant',
+  'significantly',
+  'various',
+  'numerous',
+  'valuable',
+  'potential',
+  'ultimately',
+  'notably',
+  'conclusion',
 ]);
 const WORD = /[\p{L}]+(?:['’][\p{L}]+)*/gu;
 
@@ -48,7 +89,16 @@ export function styleStats(text: string): Record<StyleStat, number> {
   const lex = loadLexicon();
   const words = text.match(WORD) ?? [];
   const n = Math.max(1, words.length);
-  let known = 0, logSum = 0, logSq = 0, rareCount = 0, commonCount = 0, misspelled = 0, lowerWords = 0, favourites = 0, contractions = 0, loneI = 0;
+  let known = 0,
+    logSum = 0,
+    logSq = 0,
+    rareCount = 0,
+    commonCount = 0,
+    misspelled = 0,
+    lowerWords = 0,
+    favourites = 0,
+    contractions = 0,
+    loneI = 0;
   for (const raw of words) {
     const w = raw.toLowerCase().replace('’', "'");
     const base = w.includes("'") ? w.slice(0, w.indexOf("'")) : w;

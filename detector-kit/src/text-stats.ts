@@ -13,7 +13,8 @@ export function sentenceSpans(text: string): Array<{ start: number; end: number 
   const spans: Array<{ start: number; end: number }> = [];
   let joinNext = false;
   for (const s of segmenter.segment(text)) {
-    let start = s.index, end = s.index + s.segment.length;
+    let start = s.index,
+      end = s.index + s.segment.length;
     while (start < end && /\s/.test(text[start]!)) start++;
     while (end > start && /\s/.test(text[end - 1]!)) end--;
     if (end <= start) continue;

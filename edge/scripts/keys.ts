@@ -74,7 +74,10 @@ const [command, arg] = positionals;
 switch (command) {
   case 'create': {
     if (!(TIERS as readonly string[]).includes(values.tier!)) fail(`--tier must be one of ${TIERS.join(', ')}`);
-    const scopes = values.scopes!.split(',').map((s) => s.trim()).filter(Boolean);
+    const scopes = values
+      .scopes!.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
     if (unknown.length) fail(`unknown scopes: ${unknown.join(', ')} (known: ${SCOPES.join(', ')})`);
     const owner = values.owner ?? crypto.randomUUID();
@@ -94,7 +97,12 @@ switch (command) {
   }
   case 'revoke': {
     if (!arg) fail('usage: pnpm keys revoke <prefix>');
-    const { data, error } = await db.from('api_keys').update({ revoked_at: new Date().toISOString() }).eq('prefix', arg).is('revoked_at', null).select('prefix');
+    const { data, error } = await db
+      .from('api_keys')
+      .update({ revoked_at: new Date().toISOString() })
+      .eq('prefix', arg)
+      .is('revoked_at', null)
+      .select('prefix');
     if (error) fail(`could not revoke: ${error.message}`);
     if (!data?.length) fail(`no active key with prefix ${arg}`);
     console.log(`revoked ${arg} (gateways stop accepting it within KEY_CACHE_TTL_MS)`);
@@ -105,7 +113,10 @@ switch (command) {
     if (values.owner) q = q.eq('owner_id', values.owner);
     const { data, error } = await q;
     if (error) fail(`could not list: ${error.message}`);
-    for (const k of data ?? []) console.log(`${k.prefix}  ${k.tier.padEnd(10)} ${k.revoked_at ? 'revoked' : 'active '}  owner ${k.owner_id}  ${k.scopes.join(',')}${k.name ? `  ${k.name}` : ''}`);
+    for (const k of data ?? [])
+      console.log(
+        `${k.prefix}  ${k.tier.padEnd(10)} ${k.revoked_at ? 'revoked' : 'active '}  owner ${k.owner_id}  ${k.scopes.join(',')}${k.name ? `  ${k.name}` : ''}`,
+      );
     break;
   }
   default:

@@ -9,7 +9,11 @@ describe('gateway in-process, in-memory stores', () => {
   let peer: Peer;
   let gw: TestGateway;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    gw.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    gw.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   const bearer = (k: string) => ({ authorization: `Bearer ${k}` });
 
   beforeAll(async () => {
@@ -95,7 +99,10 @@ describe('gateway in-process, in-memory stores', () => {
     for (const [p, ops] of Object.entries(spec.paths)) {
       const res = await gw.app.request(p, { method: 'DELETE' });
       expect(res.status, p).toBe(405);
-      const allow = res.headers.get('allow')!.split(', ').map((m) => m.toLowerCase());
+      const allow = res.headers
+        .get('allow')!
+        .split(', ')
+        .map((m) => m.toLowerCase());
       for (const m of Object.keys(ops)) expect(allow, p).toContain(m);
     }
   });
@@ -183,7 +190,11 @@ describe('routing failures', () => {
 
 describe('backend answers outside the contract', () => {
   const call = (gw: TestGateway, path: string, body: unknown) =>
-    gw.app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` }, body: JSON.stringify(body) });
+    gw.app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+      body: JSON.stringify(body),
+    });
 
   it.each([
     ['/v1/detect', { text: TEXT }],
@@ -256,7 +267,11 @@ describe('Redis unreachable', () => {
       for (let i = 0; i < 3; i++) statuses.push((await detect(gw.keys.free)).status);
       // Open, but still bounded by the per-isolate counters.
       expect(statuses).toEqual([200, 200, 429]);
-      const demo = await gw.app.request('/v1/demo/detect', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: TEXT }) });
+      const demo = await gw.app.request('/v1/demo/detect', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: TEXT }),
+      });
       expect(demo.status).toBe(503);
       expect(demo.headers.get('retry-after')).toBe('5');
       expect((await demo.json<any>()).error.code).toBe('backend_unavailable');
@@ -304,7 +319,11 @@ describe('hostile input', () => {
     const shared = 'same-id-every-time';
     const ids = new Set<string>();
     for (const key of [gw.keys.pro, gw.keys.pro, gw.keys.pro, gw.keys.otherOwner]) {
-      const res = await detect(JSON.stringify({ texts: [`${TEXT} ${ids.size} a`, `${TEXT} ${ids.size} b`] }), { ...json, authorization: `Bearer ${key}`, 'x-request-id': shared });
+      const res = await detect(JSON.stringify({ texts: [`${TEXT} ${ids.size} a`, `${TEXT} ${ids.size} b`] }), {
+        ...json,
+        authorization: `Bearer ${key}`,
+        'x-request-id': shared,
+      });
       expect(res.status).toBe(200);
       expect(res.headers.get('x-client-request-id')).toBe(shared);
       ids.add(res.headers.get('x-request-id')!);
@@ -382,7 +401,13 @@ describe('per-minute limits in texts and tokens', () => {
   it('charges a batch its texts and its characters / 4 in tokens, and a refused batch nothing', async () => {
     const peer = await contractPeer();
     try {
-      const gw = await testGateway({ INFERENCE_URLS: peer.url, RATE_FREE_PER_MINUTE: '100', RATE_FREE_TEXTS_PER_MINUTE: '7', RATE_FREE_TOKENS_PER_MINUTE: '1000', MAX_BATCH_TEXTS: '8' });
+      const gw = await testGateway({
+        INFERENCE_URLS: peer.url,
+        RATE_FREE_PER_MINUTE: '100',
+        RATE_FREE_TEXTS_PER_MINUTE: '7',
+        RATE_FREE_TOKENS_PER_MINUTE: '1000',
+        MAX_BATCH_TEXTS: '8',
+      });
       const send = (n: number, chars: number, tag: string) =>
         gw.app.request('/v1/detect', {
           method: 'POST',
@@ -416,7 +441,11 @@ describe('the inference token', () => {
     try {
       const good = await testGateway({ INFERENCE_URLS: peer.url, INFERENCE_TOKEN: token });
       const req = (gw: TestGateway) =>
-        gw.app.request('/v1/detect', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` }, body: JSON.stringify({ text: TEXT }) });
+        gw.app.request('/v1/detect', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+          body: JSON.stringify({ text: TEXT }),
+        });
       expect((await req(good)).status).toBe(200);
       expect(peer.requests.at(-1)!.authorization).toBe(`Bearer ${token}`);
 

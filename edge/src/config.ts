@@ -21,7 +21,14 @@ export interface StaticKey {
 
 /** scheme://host[:port], what a browser sends in Origin; `*` allows every origin. */
 const origins = list('').pipe(
-  z.array(z.string().refine((o) => o === '*' || /^https?:\/\/[^/\s?#]+$/.test(o), 'each entry must be an origin such as https://app.example.com (scheme, host, optional port; no path), or *')),
+  z.array(
+    z
+      .string()
+      .refine(
+        (o) => o === '*' || /^https?:\/\/[^/\s?#]+$/.test(o),
+        'each entry must be an origin such as https://app.example.com (scheme, host, optional port; no path), or *',
+      ),
+  ),
 );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,7 +43,10 @@ const staticKeys = z
   .default('')
   .transform((spec, ctx): StaticKey[] => {
     const out: StaticKey[] = [];
-    const entries = spec.split(',').map((s) => s.trim()).filter(Boolean);
+    const entries = spec
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     entries.forEach((entry, i) => {
       const problem = (message: string) => ctx.addIssue({ code: 'custom', message: `entry ${i + 1} of ${entries.length}: ${message}` });
       const parts = entry.split(':');
@@ -54,7 +64,6 @@ const staticKeys = z
     });
     return out;
   });
-
 
 /**
  * Every Worker var and secret, with its default. Parsed once per isolate so that a bad
@@ -153,8 +162,14 @@ export const configSchema = z
     if (c.ENVIRONMENT !== 'production') return;
     // Without a pepper a leaked key table can be checked offline; without a token anyone who can
     // reach the inference service can use it. Neither may be left out by accident.
-    if (!c.API_KEY_PEPPER) ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'required when ENVIRONMENT=production (wrangler secret put API_KEY_PEPPER)' });
-    if (!c.INFERENCE_TOKEN) ctx.addIssue({ code: 'custom', path: ['INFERENCE_TOKEN'], message: 'required when ENVIRONMENT=production (wrangler secret put INFERENCE_TOKEN; the same value as the inference service\'s)' });
+    if (!c.API_KEY_PEPPER)
+      ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'required when ENVIRONMENT=production (wrangler secret put API_KEY_PEPPER)' });
+    if (!c.INFERENCE_TOKEN)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFERENCE_TOKEN'],
+        message: "required when ENVIRONMENT=production (wrangler secret put INFERENCE_TOKEN; the same value as the inference service's)",
+      });
   });
 
 export type Config = z.infer<typeof configSchema>;
@@ -184,9 +199,19 @@ export interface TierLimits {
 export function tierLimits(c: Config, tier: Tier): TierLimits {
   switch (tier) {
     case 'free':
-      return { perMinute: c.RATE_FREE_PER_MINUTE, perDay: c.RATE_FREE_PER_DAY, textsPerMinute: c.RATE_FREE_TEXTS_PER_MINUTE, tokensPerMinute: c.RATE_FREE_TOKENS_PER_MINUTE };
+      return {
+        perMinute: c.RATE_FREE_PER_MINUTE,
+        perDay: c.RATE_FREE_PER_DAY,
+        textsPerMinute: c.RATE_FREE_TEXTS_PER_MINUTE,
+        tokensPerMinute: c.RATE_FREE_TOKENS_PER_MINUTE,
+      };
     case 'pro':
-      return { perMinute: c.RATE_PRO_PER_MINUTE, perDay: c.RATE_PRO_PER_DAY, textsPerMinute: c.RATE_PRO_TEXTS_PER_MINUTE, tokensPerMinute: c.RATE_PRO_TOKENS_PER_MINUTE };
+      return {
+        perMinute: c.RATE_PRO_PER_MINUTE,
+        perDay: c.RATE_PRO_PER_DAY,
+        textsPerMinute: c.RATE_PRO_TEXTS_PER_MINUTE,
+        tokensPerMinute: c.RATE_PRO_TOKENS_PER_MINUTE,
+      };
     case 'enterprise':
       return {
         perMinute: c.RATE_ENTERPRISE_PER_MINUTE,

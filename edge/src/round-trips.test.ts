@@ -91,7 +91,11 @@ describe('round trips to Redis per answer', () => {
     const key = a.keys.pro;
     const b = await testGateway({ ...vars, STATIC_API_KEYS: `${key}:pro:${OWNER}` });
     const send = (gw: typeof a) =>
-      gw.app.request('/v1/detect', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ text: `${TEXT} shared` }) });
+      gw.app.request('/v1/detect', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ text: `${TEXT} shared` }),
+      });
     expect((await send(a)).headers.get('x-cache')).toBe('MISS');
     await a.settle();
     expect((await send(b)).headers.get('x-cache')).toBe('HIT');

@@ -75,9 +75,7 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
 
   const fallbackLimiter = new MemoryLimiter(overrides.now);
   const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, overrides.now) : fallbackLimiter;
-  const predictions = supabase
-    ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5)
-    : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
+  const predictions = supabase ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5) : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
 
   return {
     config,

@@ -45,7 +45,13 @@ export async function contractPeer(opts: { status?: number; code?: string; token
     if (req.url === '/v1/detect') {
       const b = JSON.parse(body) as { text?: string; texts?: string[] };
       // A release that drifted from the contract: a label no client knows, a probability out of range.
-      if (opts.malformed) return send(200, b.text !== undefined ? { result: { ...result(b.text), label: 'maybe' } } : { results: b.texts!.map((t, index) => ({ index, ...result(t), probability: 2 })) });
+      if (opts.malformed)
+        return send(
+          200,
+          b.text !== undefined
+            ? { result: { ...result(b.text), label: 'maybe' } }
+            : { results: b.texts!.map((t, index) => ({ index, ...result(t), probability: 2 })) },
+        );
       if (b.text !== undefined) return send(200, { result: result(b.text) });
       return send(200, { results: b.texts!.map((t, index) => ({ index, ...result(t) })) });
     }
@@ -54,7 +60,15 @@ export async function contractPeer(opts: { status?: number; code?: string; token
       // malformed: the shape this answer had before `prediction` became an int.
       if (opts.malformed) return send(200, { prediction: 'Human-written', probability: r.probability, is_fake: false });
       const ai = r.label === 'ai';
-      return send(200, { prediction: ai ? 1 : 0, probability: r.probability, is_fake: ai, label: r.label, warnings: [], detector: { name: 'peer', version: '1.0.0' }, confidence: Math.abs(r.probability - 0.5) * 2 });
+      return send(200, {
+        prediction: ai ? 1 : 0,
+        probability: r.probability,
+        is_fake: ai,
+        label: r.label,
+        warnings: [],
+        detector: { name: 'peer', version: '1.0.0' },
+        confidence: Math.abs(r.probability - 0.5) * 2,
+      });
     }
     return send(404, { error: { code: 'not_found', message: 'no route' } });
   });
@@ -85,7 +99,12 @@ export const OTHER_OWNER = '22222222-2222-4222-8222-222222222222';
 export async function testGateway(vars: Record<string, string>): Promise<TestGateway> {
   const keys = { pro: generateApiKey().key, free: generateApiKey().key, extractOnly: generateApiKey().key, otherOwner: generateApiKey().key };
   const config = loadConfig({
-    STATIC_API_KEYS: [`${keys.pro}:pro:${OWNER}`, `${keys.free}:free:${OWNER}`, `${keys.extractOnly}:pro:${OWNER}:extract`, `${keys.otherOwner}:pro:${OTHER_OWNER}`].join(','),
+    STATIC_API_KEYS: [
+      `${keys.pro}:pro:${OWNER}`,
+      `${keys.free}:free:${OWNER}`,
+      `${keys.extractOnly}:pro:${OWNER}:extract`,
+      `${keys.otherOwner}:pro:${OTHER_OWNER}`,
+    ].join(','),
     LOG_LEVEL: 'silent',
     ENVIRONMENT: 'local',
     ...vars,

@@ -26,7 +26,13 @@ function tensorInfo(name: string, dims: number[]): number[] {
 
 export function matmulModel(m: number, k: number, n: number): Uint8Array {
   const node = [...str(1, 'A'), ...str(1, 'B'), ...str(2, 'C'), ...str(3, 'mm'), ...str(4, 'MatMul')];
-  const graph = [...bytesField(1, node), ...str(2, 'gemm'), ...bytesField(11, tensorInfo('A', [m, k])), ...bytesField(11, tensorInfo('B', [k, n])), ...bytesField(12, tensorInfo('C', [m, n]))];
+  const graph = [
+    ...bytesField(1, node),
+    ...str(2, 'gemm'),
+    ...bytesField(11, tensorInfo('A', [m, k])),
+    ...bytesField(11, tensorInfo('B', [k, n])),
+    ...bytesField(12, tensorInfo('C', [m, n])),
+  ];
   const opset = [...str(1, ''), ...int(2, 13)];
   return Uint8Array.from([...int(1, 8), ...bytesField(8, opset), ...bytesField(7, graph)]);
 }

@@ -87,7 +87,13 @@ async function startService(v: Variant): Promise<Started> {
   });
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the service (${v.name}) exited with code ${child.exitCode} before it was ready`);
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     await sleep(5);
   }
   return { child, url, readyMs: performance.now() - started };
@@ -201,13 +207,19 @@ function flopsPerText(n: number): number {
 
 async function lengthsTable(url: string): Promise<void> {
   const features = (texts: string[]) =>
-    fetch(`${url}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts, layers: [-1], logprob: true }) }).then((r) => {
+    fetch(`${url}/v1/features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts, layers: [-1], logprob: true }),
+    }).then((r) => {
       if (!r.ok) throw new Error(`HTTP ${r.status}`);
       return r.json();
     });
   const gemm = Math.max(await measureGemm(threads), await measureGemm(threads), await measureGemm(threads));
   console.log(`\nmatrix multiply (1024^3 fp32, same threads, best of 3 one-second runs): ${(gemm / 1e9).toFixed(1)} GFLOP/s\n`);
-  console.log('| tokens per text (with BOS) | texts/s one at a time | texts/s batched | batched / one at a time | GFLOP per text | share of GEMM rate (batched) |');
+  console.log(
+    '| tokens per text (with BOS) | texts/s one at a time | texts/s batched | batched / one at a time | GFLOP per text | share of GEMM rate (batched) |',
+  );
   console.log('|---|---|---|---|---|---|');
   for (const n of [64, 256, 512 - 1]) {
     const count = quick ? 8 : n <= 64 ? 64 : n <= 256 ? 32 : 16;
@@ -220,7 +232,9 @@ async function lengthsTable(url: string): Promise<void> {
     await Promise.all(texts.map((t) => features([t])));
     const batched = count / ((performance.now() - t0) / 1000);
     const share = (batched * flopsPerText(n)) / gemm;
-    console.log(`| ${n + 1} | ${sequential.toFixed(1)} | ${batched.toFixed(1)} | ${(batched / sequential).toFixed(2)}x | ${(flopsPerText(n) / 1e9).toFixed(2)} | ${(share * 100).toFixed(0)}% |`);
+    console.log(
+      `| ${n + 1} | ${sequential.toFixed(1)} | ${batched.toFixed(1)} | ${(batched / sequential).toFixed(2)}x | ${(flopsPerText(n) / 1e9).toFixed(2)} | ${(share * 100).toFixed(0)}% |`,
+    );
   }
 }
 
@@ -239,13 +253,20 @@ async function main() {
   console.log(`| | ${cols.join(' | ')} |`);
   console.log(`|---|${cols.map(() => '---').join('|')}|`);
   line('service / bare ORT, one request at a time', (r) => `${(r.one / r.bare.one).toFixed(2)} (${r.one.toFixed(1)} / ${r.bare.one.toFixed(1)} texts/s)`);
-  line('service / bare ORT, 16 concurrent (bare: 16 texts per call)', (r) => `${(r.sixteen / r.bare.sixteen).toFixed(2)} (${r.sixteen.toFixed(1)} / ${r.bare.sixteen.toFixed(1)} texts/s)`);
+  line(
+    'service / bare ORT, 16 concurrent (bare: 16 texts per call)',
+    (r) => `${(r.sixteen / r.bare.sixteen).toFixed(2)} (${r.sixteen.toFixed(1)} / ${r.bare.sixteen.toFixed(1)} texts/s)`,
+  );
   line('latency at 16 concurrent, p50 / p99', (r) => `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms`);
   line('32 concurrent clients, texts/s', (r) => r.thirtyTwo.toFixed(1));
   line('peak RSS (32 concurrent clients)', (r) => `${r.peakMb.toFixed(0)} MB`);
   line('idle RSS after start / after the burst', (r) => `${r.idleMb.toFixed(0)} / ${r.afterBurstMb.toFixed(0)} MB`);
   line('time to ready (process start to /ready 200)', (r) => `${r.readyMs.toFixed(0)} ms`);
-  console.log(`\nbefore = ${VARIANTS[0]!.args.join(' ')} with ${Object.entries(VARIANTS[0]!.env).map(([k, v]) => `${k}=${v}`).join(' ')}; now = ${VARIANTS[1]!.args.join(' ')} with the defaults and MALLOC_ARENA_MAX=2, as the image runs it`);
+  console.log(
+    `\nbefore = ${VARIANTS[0]!.args.join(' ')} with ${Object.entries(VARIANTS[0]!.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}; now = ${VARIANTS[1]!.args.join(' ')} with the defaults and MALLOC_ARENA_MAX=2, as the image runs it`,
+  );
 
   if (process.env.BENCH_LENGTHS === '1') {
     const s = await startService(VARIANTS[1]!);

@@ -86,14 +86,21 @@ export const configSchema = z
     /** ONNX Runtime execution providers tried before the CPU, comma-separated (the GPU image sets cuda). */
     ORT_EXECUTION_PROVIDERS: z
       .string()
-      .regex(/^((cuda|tensorrt|dml|coreml|webgpu)(,(cuda|tensorrt|dml|coreml|webgpu))*)?$/, 'expected a comma-separated list of cuda, tensorrt, dml, coreml, webgpu')
+      .regex(
+        /^((cuda|tensorrt|dml|coreml|webgpu)(,(cuda|tensorrt|dml|coreml|webgpu))*)?$/,
+        'expected a comma-separated list of cuda, tensorrt, dml, coreml, webgpu',
+      )
       .default(''),
   })
   .transform(({ NODE_ENV, ...c }) => ({ ...c, ENVIRONMENT: c.ENVIRONMENT ?? (NODE_ENV === 'production' ? 'production' : 'local') }))
   .superRefine((c, ctx) => {
     // An inference service reachable without a credential can be used by anyone who finds it.
     if (c.ENVIRONMENT === 'production' && !c.INFERENCE_TOKEN) {
-      ctx.addIssue({ code: 'custom', path: ['INFERENCE_TOKEN'], message: 'required when ENVIRONMENT=production (or NODE_ENV=production); the same value as the gateway\'s INFERENCE_TOKEN' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['INFERENCE_TOKEN'],
+        message: "required when ENVIRONMENT=production (or NODE_ENV=production); the same value as the gateway's INFERENCE_TOKEN",
+      });
     }
   });
 

@@ -50,7 +50,11 @@ describe('the service process', () => {
     expect((await fetch(`${url}/health`)).status).toBe(200);
 
     // The request sits in the batching delay when the signal arrives; it must still be answered.
-    const inFlight = fetch(`${url}/v1/embed`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: ['still answered'] }) });
+    const inFlight = fetch(`${url}/v1/embed`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts: ['still answered'] }),
+    });
     await new Promise((r) => setTimeout(r, 100));
     const exit = exited(child);
     process.kill(child.pid!, 'SIGTERM');
@@ -72,7 +76,11 @@ describe('the service process', () => {
     await waitReady(url, child);
     const order: string[] = [];
     const long = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} is about ships, harbours, weather and the cost of rope.`).join(' ');
-    const work = fetch(`${url}/v1/features`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: [long, long, long] }) }).then(() => order.push('features'));
+    const work = fetch(`${url}/v1/features`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ texts: [long, long, long] }),
+    }).then(() => order.push('features'));
     await new Promise((r) => setTimeout(r, 50));
     // The model runs on its own thread, so the HTTP server is free to answer meanwhile.
     await fetch(`${url}/health`).then(() => order.push('health'));

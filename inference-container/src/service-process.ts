@@ -44,7 +44,13 @@ export async function startServiceProcess(env: Record<string, string> = {}, time
       stop();
       throw new Error('the service did not become ready');
     }
-    if (await fetch(`${url}/ready`).then((r) => r.ok, () => false)) return { url, child, pid: child.pid!, stop };
+    if (
+      await fetch(`${url}/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child, pid: child.pid!, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -108,7 +114,10 @@ export function watchHealth(svc: ServiceProcess, everyMs = 200): { stop(settleMs
         failed++;
       },
     );
-    open.set(started, done.finally(() => open.delete(started)));
+    open.set(
+      started,
+      done.finally(() => open.delete(started)),
+    );
   };
   probe();
   const timer = setInterval(probe, everyMs);

@@ -44,7 +44,9 @@ export async function registerPack(cat: Catalogue, dir: string, opts: { location
     metrics: (manifest as { training?: unknown }).training ?? {},
     manifest,
   };
-  const [saved] = (await call(cat, 'POST', 'models?on_conflict=name', row, 'resolution=merge-duplicates,return=representation')) as Array<Record<string, unknown>>;
+  const [saved] = (await call(cat, 'POST', 'models?on_conflict=name', row, 'resolution=merge-duplicates,return=representation')) as Array<
+    Record<string, unknown>
+  >;
   return saved!;
 }
 
@@ -64,7 +66,9 @@ export async function registerDetector(cat: Catalogue, file: string, opts: { loc
     profile_thresholds: detector.thresholds,
     metrics: detector.provenance.metrics,
   };
-  const [saved] = (await call(cat, 'POST', 'detectors?on_conflict=name,version', row, 'resolution=merge-duplicates,return=representation')) as Array<Record<string, unknown>>;
+  const [saved] = (await call(cat, 'POST', 'detectors?on_conflict=name,version', row, 'resolution=merge-duplicates,return=representation')) as Array<
+    Record<string, unknown>
+  >;
   const previous = opts.live ? await setLiveDetector(cat, detector.name, detector.version) : undefined;
   return { row: saved!, previous };
 }

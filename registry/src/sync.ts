@@ -33,7 +33,9 @@ export async function prepareArtifacts(settings: ArtifactSettings, log: Logger, 
   const s3 = client ?? createS3Client(settings);
   const packsDir = path.join(settings.MODEL_CACHE_DIR, PACKS);
   const detectorsDir = path.join(settings.MODEL_CACHE_DIR, DETECTORS);
-  const names = settings.MODEL_PACKS.split(',').map((s) => s.trim()).filter(Boolean);
+  const names = settings.MODEL_PACKS.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   try {
     for (const name of names) await syncPack(s3, loc, safeName('pack', name), packsDir, log);
     await syncDetectors(s3, loc, detectorsDir, log);
@@ -67,7 +69,10 @@ async function syncPack(s3: S3Client, loc: BucketLocation, name: string, packsDi
 async function syncDetectors(s3: S3Client, loc: BucketLocation, detectorsDir: string, log: Logger): Promise<void> {
   const indexKey = keyFor(loc, DETECTOR_INDEX);
   const parsed = detectorIndexSchema.safeParse(safeJson(await getText(s3, loc, indexKey)));
-  if (!parsed.success) throw new RegistryError(`s3://${loc.bucket}/${indexKey} is not a detector index: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new RegistryError(
+      `s3://${loc.bucket}/${indexKey} is not a detector index: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   await fs.mkdir(detectorsDir, { recursive: true });
   const live = new Set<string>();
   for (const d of parsed.data.detectors) {

@@ -70,7 +70,14 @@ const FAULTS: Fault[] = [
     inject: () => stopComponent(dir, 'redis'),
     repair: async (state) => {
       await restartComponent(dir, 'redis');
-      await until(() => redis(state, ['PING']).then((r) => r === 'PONG', () => false), 'redis');
+      await until(
+        () =>
+          redis(state, ['PING']).then(
+            (r) => r === 'PONG',
+            () => false,
+          ),
+        'redis',
+      );
     },
   },
   {
@@ -83,7 +90,14 @@ const FAULTS: Fault[] = [
     inject: () => stopComponent(dir, 'postgres'),
     repair: async (state) => {
       await restartComponent(dir, 'postgres');
-      await until(() => query(state, 'select 1').then(() => true, () => false), 'postgres');
+      await until(
+        () =>
+          query(state, 'select 1').then(
+            () => true,
+            () => false,
+          ),
+        'postgres',
+      );
     },
   },
 ];
@@ -158,11 +172,19 @@ async function detect(gateway: string, key: string, body: unknown, timeoutMs = 3
 function postLarge(gateway: string, key: string, body: string, timeoutMs: number): Promise<Answer & { body: string }> {
   const sentAt = performance.now();
   return new Promise((resolve) => {
-    const req = http.request(`${gateway}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` }, timeout: timeoutMs }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, requestId: null, sentAt, doneAt: performance.now(), body: text.slice(0, 160) }));
-    });
+    const req = http.request(
+      `${gateway}/v1/detect`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, requestId: null, sentAt, doneAt: performance.now(), body: text.slice(0, 160) }));
+      },
+    );
     req.on('error', (err) => resolve({ status: 0, error: String(err), requestId: null, sentAt, doneAt: performance.now(), body: '' }));
     req.on('timeout', () => req.destroy(new Error('client timeout')));
     req.end(body);
@@ -240,7 +262,10 @@ async function runFault(state: StackState, key: string, fault: Fault): Promise<R
   for (const a of l.answers) byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
   return {
     fault: fault.name,
-    statuses: [...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`).join(', '),
+    statuses: [...byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s === 0 ? 'no answer' : s}: ${n}`)
+      .join(', '),
     ok: okIds.length,
     records: rows.length,
     lost: okIds.length - rows.length,
@@ -258,7 +283,10 @@ async function fairShare(state: StackState): Promise<string[]> {
   const gateway = state.env.GATEWAY_URL!;
   const keys = Array.from({ length: 4 }, () => createKey(state, randomUUID()));
   const long = (seed: string) => {
-    const words = 'the of river quietly budget morning engine letter garden seven winter market thought across yellow station paper careful ancient signal bridge'.split(' ');
+    const words =
+      'the of river quietly budget morning engine letter garden seven winter market thought across yellow station paper careful ancient signal bridge'.split(
+        ' ',
+      );
     let x = [...seed].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 2147483647, 7);
     const out: string[] = [];
     let n = 0;
@@ -278,7 +306,10 @@ async function fairShare(state: StackState): Promise<string[]> {
   // Abandoned once the short request has been timed: on a small machine they run for minutes.
   const big = keys.slice(0, 3).map((k, t) => postLarge(gateway, k, bodies[t]!, 25_000));
   // The short request goes once the large ones are tokenized and waiting in the replicas' queues.
-  const queued = await until(async () => (await queueDepth(state)) >= 500, 'the large batches to be queued', 20_000).then(() => queueDepth(state), () => queueDepth(state));
+  const queued = await until(async () => (await queueDepth(state)) >= 500, 'the large batches to be queued', 20_000).then(
+    () => queueDepth(state),
+    () => queueDepth(state),
+  );
   const short = await detect(gateway, keys[3]!, { text: text(`short ${randomUUID()}`) });
   const bigAnswers = await Promise.all(big);
   return [
@@ -335,7 +366,10 @@ async function main(): Promise<void> {
     console.log('');
     console.log('| fault | answers by status | 200 answers | rows in predictions | lost | dead letters | repair took | first 200 after repair began |');
     console.log('|---|---|---|---|---|---|---|---|');
-    for (const r of rows) console.log(`| ${r.fault} | ${r.statuses} | ${r.ok} | ${r.records} | ${r.lost} | ${r.deadLetters} | ${r.repairS} s | ${r.recoveryS}${r.recoveryS.startsWith('not') ? '' : ' s'} |`);
+    for (const r of rows)
+      console.log(
+        `| ${r.fault} | ${r.statuses} | ${r.ok} | ${r.records} | ${r.lost} | ${r.deadLetters} | ${r.repairS} s | ${r.recoveryS}${r.recoveryS.startsWith('not') ? '' : ' s'} |`,
+      );
     console.log('');
     if (!process.env.CHAOS_FAULTS || wanted?.includes('fair share')) for (const line of await fairShare(state)) console.log(line);
   } finally {

@@ -15,8 +15,14 @@ const dir = path.resolve(process.env.STACK_DIR ?? path.join(ROOT, '.stack'));
 async function up(): Promise<void> {
   console.log('starting the local stack...');
   const started = Date.now();
-  const state = await stackUp({ dir, inferenceUrl: process.env.STACK_INFERENCE_URL || undefined, inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined });
-  console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; environment in ${path.relative(process.cwd(), path.join(dir, 'env')) || '.stack/env'}`);
+  const state = await stackUp({
+    dir,
+    inferenceUrl: process.env.STACK_INFERENCE_URL || undefined,
+    inferenceToken: process.env.STACK_INFERENCE_TOKEN || undefined,
+  });
+  console.log(
+    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s; environment in ${path.relative(process.cwd(), path.join(dir, 'env')) || '.stack/env'}`,
+  );
   for (const k of ['GATEWAY_URL', 'INFERENCE_URL', 'DATABASE_URL', 'REDIS_URL', 'SUPABASE_URL']) console.log(`  ${k}=${state.env[k]}`);
 }
 
@@ -40,7 +46,8 @@ switch (command) {
     if (!state) console.log('no stack is running (pnpm stack up)');
     else {
       for (const k of ['GATEWAY_URL', 'INFERENCE_URL', 'SUPABASE_URL', 'UPSTASH_REDIS_REST_URL']) if (state.env[k]) console.log(`${k}=${state.env[k]}`);
-      for (const c of state.components) console.log(`${c.name.padEnd(10)} pid ${c.pid} ${alive(c.pid) ? 'running' : 'stopped'}  log ${path.relative(ROOT, c.log)}`);
+      for (const c of state.components)
+        console.log(`${c.name.padEnd(10)} pid ${c.pid} ${alive(c.pid) ? 'running' : 'stopped'}  log ${path.relative(ROOT, c.log)}`);
     }
     // pnpm start keeps its own record in its data folder.
     const dataDir = path.resolve(ROOT, process.env.DATA_DIR || '.data');

@@ -31,7 +31,9 @@ async function migrate(db: PGlite): Promise<string[]> {
   const done = new Set((await db.query<{ name: string }>('select name from embedded.applied_migrations')).rows.map((r) => r.name));
   const dir = path.join(ROOT, 'supabase/migrations');
   const applied: string[] = [];
-  for (const name of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     if (done.has(name)) continue;
     const sql = readFileSync(path.join(dir, name), 'utf8');
     await db.transaction(async (tx) => {

@@ -30,7 +30,10 @@ export function rewriteScript(script: string): string {
   const [engine, ...rest] = first.split(/\s+/);
   const kept = rest.flatMap((part) => {
     if (!part.startsWith('flags=')) return [part];
-    const flags = part.slice('flags='.length).split(',').filter((f) => f && !UNKNOWN_FLAG.test(f));
+    const flags = part
+      .slice('flags='.length)
+      .split(',')
+      .filter((f) => f && !UNKNOWN_FLAG.test(f));
     return flags.length ? [`flags=${flags.join(',')}`] : [];
   });
   return [engine, ...kept].join(' ') + (nl < 0 ? '' : script.slice(nl));
@@ -127,7 +130,10 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
         stats.commands += list.length;
         if (path === '/pipeline') {
           const replies = await redis.send(list.map(translate));
-          return reply(200, replies.map((v, i) => toEntry(list[i]!, v, base64)));
+          return reply(
+            200,
+            replies.map((v, i) => toEntry(list[i]!, v, base64)),
+          );
         }
         const replies = await redis.send([['MULTI'], ...list.map(translate), ['EXEC']]);
         const exec = replies[replies.length - 1]!;
@@ -135,7 +141,10 @@ export function startRedisRestProxy(opts: ProxyOptions): Promise<http.Server> {
         const queuedError = replies.slice(1, -1).find((r) => r instanceof RespError);
         if (queuedError instanceof RespError) return reply(400, { error: queuedError.message });
         if (!Array.isArray(exec)) return reply(400, { error: 'ERR transaction aborted' });
-        return reply(200, exec.map((v, i) => toEntry(list[i]!, v, base64)));
+        return reply(
+          200,
+          exec.map((v, i) => toEntry(list[i]!, v, base64)),
+        );
       }
       return reply(404, { error: 'ERR unknown endpoint' });
     } catch (err) {

@@ -66,9 +66,7 @@ export class RespClient {
   /** Sends several commands in one write; resolves with one reply per command. */
   send(commands: Array<Array<string | number>>): Promise<RespValue[]> {
     if (this.closed) return Promise.reject(new Error('redis connection closed'));
-    const replies = commands.map(
-      () => new Promise<RespValue>((resolve, reject) => this.pending.push({ resolve, reject })),
-    );
+    const replies = commands.map(() => new Promise<RespValue>((resolve, reject) => this.pending.push({ resolve, reject })));
     this.socket.write(Buffer.concat(commands.map(encodeCommand)));
     return Promise.all(replies);
   }

@@ -21,7 +21,13 @@ export function startRestPrefixProxy(port: number, upstreamPort: number): Promis
       return;
     }
     const upstream = http.request(
-      { host: '127.0.0.1', port: upstreamPort, method: req.method, path: url.slice('/rest/v1'.length) || '/', headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` } },
+      {
+        host: '127.0.0.1',
+        port: upstreamPort,
+        method: req.method,
+        path: url.slice('/rest/v1'.length) || '/',
+        headers: { ...req.headers, host: `127.0.0.1:${upstreamPort}` },
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);

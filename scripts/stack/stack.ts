@@ -236,7 +236,16 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     const redisConf = path.join(dir, 'redis.conf');
     writeSecretFile(
       redisConf,
-      [`port ${redisPort}`, 'bind 127.0.0.1', 'protected-mode yes', `requirepass ${redisPassword}`, 'save ""', 'appendonly yes', 'appendfsync always', `dir "${dir}"`].join('\n') + '\n',
+      [
+        `port ${redisPort}`,
+        'bind 127.0.0.1',
+        'protected-mode yes',
+        `requirepass ${redisPassword}`,
+        'save ""',
+        'appendonly yes',
+        'appendfsync always',
+        `dir "${dir}"`,
+      ].join('\n') + '\n',
     );
     await started({ name: 'redis', command: redisServer, args: [redisConf], env: {}, cwd: dir, log: path.join(logs, 'redis.log') }, 0);
 
@@ -326,7 +335,14 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
         name: 'proxies',
         command: node,
         args: ['--import', 'tsx', path.join(ROOT, 'scripts/stack/proxies.ts')],
-        env: { REDIS_PORT: String(redisPort), REDIS_PASSWORD: redisPassword, REDIS_REST_TOKEN: redisToken, REDIS_REST_PORT: String(redisRestPort), SUPABASE_PORT: String(supabasePort), POSTGREST_PORT: String(postgrestPort) },
+        env: {
+          REDIS_PORT: String(redisPort),
+          REDIS_PASSWORD: redisPassword,
+          REDIS_REST_TOKEN: redisToken,
+          REDIS_REST_PORT: String(redisRestPort),
+          SUPABASE_PORT: String(supabasePort),
+          POSTGREST_PORT: String(postgrestPort),
+        },
         cwd: ROOT,
         log: path.join(logs, 'proxies.log'),
         readyUrl: `http://127.0.0.1:${redisRestPort}/health`,
@@ -373,7 +389,13 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       ...opts.workerVars,
     };
     const workerEnvFile = path.join(dir, 'worker.env');
-    writeFileSync(workerEnvFile, Object.entries(workerEnv).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+    writeFileSync(
+      workerEnvFile,
+      Object.entries(workerEnv)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join('\n') + '\n',
+      { mode: 0o600 },
+    );
     await started(
       {
         name: 'gateway',
@@ -381,15 +403,22 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
         args: [
           path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
           'dev',
-          '--config', path.join(ROOT, 'wrangler.toml'),
-          '--ip', '127.0.0.1',
-          '--port', String(gatewayPort),
-          '--inspector-port', String(inspectorPort),
-          '--env-file', workerEnvFile,
-          '--persist-to', path.join(dir, 'wrangler-state'),
+          '--config',
+          path.join(ROOT, 'wrangler.toml'),
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(gatewayPort),
+          '--inspector-port',
+          String(inspectorPort),
+          '--env-file',
+          workerEnvFile,
+          '--persist-to',
+          path.join(dir, 'wrangler-state'),
           '--test-scheduled',
           '--show-interactive-dev-session=false',
-          '--log-level', 'warn',
+          '--log-level',
+          'warn',
         ],
         // No telemetry and no fetch of Cloudflare's request metadata: nothing leaves the machine.
         env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
@@ -418,7 +447,9 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     writeState(state);
     writeFileSync(
       path.join(dir, 'env'),
-      Object.entries(state.env).map(([k, v]) => `${k}=${shellQuote(v)}`).join('\n') + '\n',
+      Object.entries(state.env)
+        .map(([k, v]) => `${k}=${shellQuote(v)}`)
+        .join('\n') + '\n',
       { mode: 0o600 },
     );
     return state;

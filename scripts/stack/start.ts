@@ -38,7 +38,9 @@ function die(message: string, code = 2): never {
 
 const parsedStart = startSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== '')));
 if (!parsedStart.success) {
-  die(`pnpm start: invalid setting${parsedStart.error.issues.length > 1 ? 's' : ''}: ${parsedStart.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  die(
+    `pnpm start: invalid setting${parsedStart.error.issues.length > 1 ? 's' : ''}: ${parsedStart.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
 }
 const settings = parsedStart.data;
 const dataDir = path.resolve(ROOT, settings.DATA_DIR);
@@ -100,7 +102,8 @@ const fromUser = gatewaySettings();
 mkdirSync(dataDir, { recursive: true, mode: 0o700 });
 chmodSync(dataDir, 0o700);
 const previous = startState(dataDir);
-if (previous && alive(previous.pid)) die(`pnpm start: already running from ${dataDir} (pid ${previous.pid}); stop it first, or set DATA_DIR to another folder`, 1);
+if (previous && alive(previous.pid))
+  die(`pnpm start: already running from ${dataDir} (pid ${previous.pid}); stop it first, or set DATA_DIR to another folder`, 1);
 await ensureFree(settings.GATEWAY_PORT, 'GATEWAY_PORT');
 await ensureFree(settings.INFERENCE_PORT, 'INFERENCE_PORT');
 
@@ -194,19 +197,30 @@ try {
   });
   // Secrets go to wrangler in a file only this user can read, not on its command line.
   const workerEnvFile = path.join(dataDir, 'worker.env');
-  writeSecretFile(workerEnvFile, Object.entries(gatewayEnv).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  writeSecretFile(
+    workerEnvFile,
+    Object.entries(gatewayEnv)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+  );
   start(
     'gateway',
     process.execPath,
     [
       path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
       'dev',
-      '--config', path.join(ROOT, 'wrangler.toml'),
-      '--port', String(settings.GATEWAY_PORT),
-      '--ip', '127.0.0.1',
-      '--inspector-port', String(inspectorPort),
-      '--env-file', workerEnvFile,
-      '--persist-to', path.join(dataDir, 'wrangler-state'),
+      '--config',
+      path.join(ROOT, 'wrangler.toml'),
+      '--port',
+      String(settings.GATEWAY_PORT),
+      '--ip',
+      '127.0.0.1',
+      '--inspector-port',
+      String(inspectorPort),
+      '--env-file',
+      workerEnvFile,
+      '--persist-to',
+      path.join(dataDir, 'wrangler-state'),
       '--show-interactive-dev-session=false',
     ],
     // No telemetry and no fetch of Cloudflare's request metadata: nothing leaves the machine.
@@ -222,8 +236,18 @@ try {
   };
   writeSecretFile(path.join(dataDir, 'state.json'), JSON.stringify(state, null, 2));
   // What `pnpm keys` needs to reach this database, in the shell syntax it reads.
-  const toolEnv: Record<string, string> = { GATEWAY_URL: gatewayUrl, SUPABASE_URL: gatewayEnv.SUPABASE_URL ?? '', SUPABASE_SERVICE_ROLE_KEY: gatewayEnv.SUPABASE_SERVICE_ROLE_KEY ?? '', API_KEY_PEPPER: gatewayEnv.API_KEY_PEPPER! };
-  writeSecretFile(path.join(dataDir, 'env'), Object.entries(toolEnv).map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`).join('\n') + '\n');
+  const toolEnv: Record<string, string> = {
+    GATEWAY_URL: gatewayUrl,
+    SUPABASE_URL: gatewayEnv.SUPABASE_URL ?? '',
+    SUPABASE_SERVICE_ROLE_KEY: gatewayEnv.SUPABASE_SERVICE_ROLE_KEY ?? '',
+    API_KEY_PEPPER: gatewayEnv.API_KEY_PEPPER!,
+  };
+  writeSecretFile(
+    path.join(dataDir, 'env'),
+    Object.entries(toolEnv)
+      .map(([k, v]) => `${k}='${v.replace(/'/g, `'\\''`)}'`)
+      .join('\n') + '\n',
+  );
 
   await waitForUrl(`${gatewayUrl}/health`, 180_000, 'gateway');
   console.log(`ready: ${gatewayUrl} (keys: pnpm keys create --tier free; data in ${path.relative(process.cwd(), dataDir) || dataDir})`);

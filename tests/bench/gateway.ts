@@ -96,11 +96,15 @@ function rssSampler(groups: Map<number, string>) {
 async function startWorker(opts: { name: string; dir: string; script?: string; vars: Record<string, string> }): Promise<{ url: string; pid: number }> {
   const [port, inspector] = await Promise.all([freePort(), freePort()]);
   const envFile = path.join(opts.dir, `${opts.name}.env`);
-  writeFileSync(envFile, Object.entries(opts.vars).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(opts.vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
   const wrangler = path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js');
-  const target = opts.script
-    ? [opts.script, '--name', opts.name, '--compatibility-date', '2026-04-20']
-    : ['--config', path.join(ROOT, 'wrangler.toml')];
+  const target = opts.script ? [opts.script, '--name', opts.name, '--compatibility-date', '2026-04-20'] : ['--config', path.join(ROOT, 'wrangler.toml')];
   const r = launch({
     name: opts.name,
     command: process.execPath,
@@ -108,13 +112,19 @@ async function startWorker(opts: { name: string; dir: string; script?: string; v
       wrangler,
       'dev',
       ...target,
-      '--ip', '127.0.0.1',
-      '--port', String(port),
-      '--inspector-port', String(inspector),
-      '--env-file', envFile,
-      '--persist-to', path.join(opts.dir, `${opts.name}-state`),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspector),
+      '--env-file',
+      envFile,
+      '--persist-to',
+      path.join(opts.dir, `${opts.name}-state`),
       '--show-interactive-dev-session=false',
-      '--log-level', 'warn',
+      '--log-level',
+      'warn',
     ],
     env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
     cwd: ROOT,
@@ -151,7 +161,12 @@ try {
   const token: Record<string, string> = env.INFERENCE_TOKEN ? { INFERENCE_TOKEN: env.INFERENCE_TOKEN } : {};
 
   console.log('starting the bare Worker and the in-memory gateway...');
-  const bare = await startWorker({ name: 'bare', dir, script: path.join(ROOT, 'edge/bench/bare-worker.ts'), vars: { INFERENCE_URL: env.INFERENCE_URL!, ...token } });
+  const bare = await startWorker({
+    name: 'bare',
+    dir,
+    script: path.join(ROOT, 'edge/bench/bare-worker.ts'),
+    vars: { INFERENCE_URL: env.INFERENCE_URL!, ...token },
+  });
   extra.push(bare.pid);
   const mem = await startWorker({
     name: 'gateway-memory',
@@ -184,7 +199,10 @@ try {
     real: { url: `${env.GATEWAY_URL}/v1/detect`, auth: realAuth },
   };
   const redisStats = async () =>
-    (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/stats`, { headers: { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` } })).json()) as { requests: number; commands: number };
+    (await (await fetch(`${env.UPSTASH_REDIS_REST_URL}/stats`, { headers: { authorization: `Bearer ${env.UPSTASH_REDIS_REST_TOKEN}` } })).json()) as {
+      requests: number;
+      commands: number;
+    };
   const restStats = async () => (await (await fetch(`${env.SUPABASE_URL}/stats`)).json()) as { requests: number };
   const counts = async () => ({ redis: (await redisStats()).requests, rest: (await restStats()).requests });
   // Background writes (cache, spool, drains) land after the answer; wait until the counters stop moving.

@@ -14,7 +14,11 @@ const DEBIAN_PYTHON = '/usr/bin/python3';
 describe('/analyze for clients written against the original design', () => {
   it('answers the original request, sent verbatim with its defaults, in the original shape', async () => {
     const k = createKey();
-    const res = await post('/analyze', { text: sampleText(`original ${crypto.randomUUID()}`), ...ORIGINAL_DEFAULTS, pooling: 'mean', dataset_name: 'default' }, auth(k.key));
+    const res = await post(
+      '/analyze',
+      { text: sampleText(`original ${crypto.randomUUID()}`), ...ORIGINAL_DEFAULTS, pooling: 'mean', dataset_name: 'default' },
+      auth(k.key),
+    );
     expect(res.status).toBe(200);
     const body = await res.json();
     expect([0, 1]).toContain(body.prediction);
@@ -48,7 +52,13 @@ describe('/analyze for clients written against the original design', () => {
     // The detector's own warnings; the gateway's notes on the request (selector_alias) are not the text's.
     const detectorWarnings = codes(body).filter((c) => c !== 'selector_alias' && c !== 'ignored_field');
     expect(detectorWarnings).toContain('too_short');
-    expect(rows[0]).toEqual({ route: '/analyze', label: 'uncertain', detector: body.detector.name, detector_version: body.detector.version, warnings: detectorWarnings });
+    expect(rows[0]).toEqual({
+      route: '/analyze',
+      label: 'uncertain',
+      detector: body.detector.name,
+      detector_version: body.detector.version,
+      warnings: detectorWarnings,
+    });
   });
 
   it('runs an unchanged Python client (Debian python3-requests) that reads prediction, probability and is_fake', async () => {
@@ -61,7 +71,11 @@ describe('/analyze for clients written against the original design', () => {
       writeFileSync(netrc, `machine ${new URL(gateway()).hostname} login ${k.key} password unused\n`, { mode: 0o600 });
       const text = sampleText(`python ${crypto.randomUUID()}`);
       const client = path.join(path.dirname(fileURLToPath(import.meta.url)), 'clients/original_client.py');
-      const run = spawnSync(DEBIAN_PYTHON, [client, gateway(), text], { env: { PATH: process.env.PATH, HOME: dir, NETRC: netrc, NO_PROXY: '*' }, encoding: 'utf8', timeout: 60_000 });
+      const run = spawnSync(DEBIAN_PYTHON, [client, gateway(), text], {
+        env: { PATH: process.env.PATH, HOME: dir, NETRC: netrc, NO_PROXY: '*' },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       const m = /^(AI-generated|Human-written) ([0-9.e-]+) (True|False)\n$/.exec(run.stdout);

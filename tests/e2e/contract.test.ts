@@ -65,7 +65,11 @@ function validators(doc: Json, id: string) {
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false });
   // Refs in the document point at #/components/schemas/...: give that root an id to resolve against.
   const rewrite = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(rewrite) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? `${id}${x}` : rewrite(x)])) : v;
+    Array.isArray(v)
+      ? v.map(rewrite)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === '$ref' && typeof x === 'string' ? `${id}${x}` : rewrite(x)]))
+        : v;
   ajv.addSchema({ $id: id, components: rewrite(doc.components) });
   const cache = new Map<string, ValidateFunction>();
   return (key: string, schema: Json) => {
@@ -179,7 +183,13 @@ function validBodies(service: 'gateway' | 'service', path: string): Json[] {
   }
 }
 
-async function walk(service: 'gateway' | 'service', baseUrl: string, authHeaders: Record<string, string>, doc: Json, extraAuth: Array<[string, Record<string, string>]>): Promise<Observation[]> {
+async function walk(
+  service: 'gateway' | 'service',
+  baseUrl: string,
+  authHeaders: Record<string, string>,
+  doc: Json,
+  extraAuth: Array<[string, Record<string, string>]>,
+): Promise<Observation[]> {
   const validate = validators(doc, `${service}.json`);
   const observations: Observation[] = [];
 
@@ -216,7 +226,14 @@ async function walk(service: 'gateway' | 'service', baseUrl: string, authHeaders
         const schemaRef = json.schema.$ref as string;
         const schema = doc.components.schemas[schemaRef.split('/').pop()!] as Json;
         const valids = validBodies(service, path);
-        for (const [i, b] of valids.entries()) cases.push({ name: `valid body ${i} ${JSON.stringify(b).slice(0, 60)}`, path, method: M, headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(b) });
+        for (const [i, b] of valids.entries())
+          cases.push({
+            name: `valid body ${i} ${JSON.stringify(b).slice(0, 60)}`,
+            path,
+            method: M,
+            headers: { ...auth, 'content-type': 'application/json' },
+            body: JSON.stringify(b),
+          });
         for (const [name, body, type] of invalidJsonBodies(schema, valids[0]!)) {
           const headers: Record<string, string> = { ...auth };
           if (type !== '') headers['content-type'] = type ?? 'application/json';
@@ -232,19 +249,32 @@ async function walk(service: 'gateway' | 'service', baseUrl: string, authHeaders
         cases.push({ name: 'plain call', path, method: M, headers: auth });
         for (const q of invalidQueries(op.parameters ?? [])) cases.push({ name: `query ${q}`, path, method: M, headers: auth, query: q });
         if (op.parameters?.length) {
-          const defaults = (op.parameters as Json[]).map((p) => `${p.name}=${p.schema.maximum ?? p.schema.default ?? ''}`).filter((q) => !q.endsWith('=') && !q.startsWith('cursor'));
+          const defaults = (op.parameters as Json[])
+            .map((p) => `${p.name}=${p.schema.maximum ?? p.schema.default ?? ''}`)
+            .filter((q) => !q.endsWith('=') && !q.startsWith('cursor'));
           cases.push({ name: `query ${defaults.join('&')}`, path, method: M, headers: auth, query: defaults.join('&') });
         }
       }
       if (secured) {
         const first = cases[0]!;
-        cases.push({ ...first, name: 'without credentials', headers: Object.fromEntries(Object.entries(first.headers ?? {}).filter(([k]) => k !== 'authorization')) });
-        cases.push({ ...first, name: 'with a wrong credential', headers: { ...first.headers, authorization: 'Bearer dk_live_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' } });
+        cases.push({
+          ...first,
+          name: 'without credentials',
+          headers: Object.fromEntries(Object.entries(first.headers ?? {}).filter(([k]) => k !== 'authorization')),
+        });
+        cases.push({
+          ...first,
+          name: 'with a wrong credential',
+          headers: { ...first.headers, authorization: 'Bearer dk_live_aaaaaaaa_bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' },
+        });
         for (const [name, h] of extraAuth) cases.push({ ...first, name, headers: { ...first.headers, ...h } });
       }
       for (const c of cases) {
         // FormData bodies are single-use.
-        const again = c.body instanceof FormData ? { ...c, body: MULTIPART_CASES.find(([n]) => n === c.name)?.[1]() ?? form({ file: ['A short note.\n', 'note.txt'] }) } : c;
+        const again =
+          c.body instanceof FormData
+            ? { ...c, body: MULTIPART_CASES.find(([n]) => n === c.name)?.[1]() ?? form({ file: ['A short note.\n', 'note.txt'] }) }
+            : c;
         await check(opKey, op, again);
       }
     }

@@ -75,7 +75,11 @@ describe('request ids are the gateway’s own', () => {
     const shared = `shared-${crypto.randomUUID()}`;
     const ids: string[] = [];
     for (const [i, k] of [a, a, a, a, b].entries()) {
-      const res = await post('/v1/detect', { texts: [sampleText(`dup ${i} a ${shared}`), sampleText(`dup ${i} b ${shared}`)] }, { ...auth(k.key), 'x-request-id': shared });
+      const res = await post(
+        '/v1/detect',
+        { texts: [sampleText(`dup ${i} a ${shared}`), sampleText(`dup ${i} b ${shared}`)] },
+        { ...auth(k.key), 'x-request-id': shared },
+      );
       expect(res.status).toBe(200);
       expect(res.headers.get('x-client-request-id')).toBe(shared);
       ids.push(res.headers.get('x-request-id')!);
@@ -88,7 +92,9 @@ describe('request ids are the gateway’s own', () => {
     }, 'ten rows tagged with the caller id');
     expect(rows.filter((r) => r.owner_id === b.owner_id)).toHaveLength(2);
     const usage = await eventually(async () => {
-      const u = await sql<{ key_id: string; requests: number; texts: number }>('select key_id, requests, texts from usage where key_id = any($1::uuid[])', [[a.id, b.id]]);
+      const u = await sql<{ key_id: string; requests: number; texts: number }>('select key_id, requests, texts from usage where key_id = any($1::uuid[])', [
+        [a.id, b.id],
+      ]);
       return u.length === 2 ? u : null;
     }, 'usage for both keys');
     expect(usage.find((u) => u.key_id === a.id)).toMatchObject({ requests: 4, texts: 8 });
@@ -129,7 +135,11 @@ describe('the inference service', () => {
     const { INFERENCE_URL, INFERENCE_TOKEN } = stack().env;
     expect(INFERENCE_TOKEN).toMatch(/^[0-9a-f]{64}$/);
     const detect = (headers: Record<string, string>) =>
-      fetch(`${INFERENCE_URL}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ text: sampleText('direct') }) });
+      fetch(`${INFERENCE_URL}/v1/detect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ text: sampleText('direct') }),
+      });
     const anonymous = await detect({});
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).error.code).toBe('unauthorized');
@@ -149,7 +159,12 @@ describe('the prediction spool', () => {
     await stopComponent(stack().dir, 'postgrest');
     const ids = { victim: [] as string[], bystander: [] as string[] };
     try {
-      for (const [who, k] of [['victim', victim], ['bystander', bystander], ['victim', victim], ['bystander', bystander]] as const) {
+      for (const [who, k] of [
+        ['victim', victim],
+        ['bystander', bystander],
+        ['victim', victim],
+        ['bystander', bystander],
+      ] as const) {
         const res = await post('/v1/detect', { text: sampleText(`spooled ${who} ${crypto.randomUUID()}`) }, auth(k.key));
         expect(res.status).toBe(200);
         ids[who].push(res.headers.get('x-request-id')!);

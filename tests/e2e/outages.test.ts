@@ -69,7 +69,9 @@ describe('outages', () => {
 
   it('answers 503 with Retry-After when no inference backend is up', async () => {
     const k = createKey();
-    const replicas = stack().env.INFERENCE_URLS!.split(',').map((_, i) => inferenceName(i));
+    const replicas = stack()
+      .env.INFERENCE_URLS!.split(',')
+      .map((_, i) => inferenceName(i));
     for (const name of replicas) await stopComponent(stack().dir, name);
     try {
       const res = await post('/v1/detect', { text: sampleText(`down ${crypto.randomUUID()}`) }, auth(k.key));
@@ -83,10 +85,14 @@ describe('outages', () => {
       await Promise.all(replicas.map((name) => restartComponent(stack().dir, name)));
     }
     // The breaker closes again after its cooldown once the health probe passes.
-    const back = await eventually(async () => {
-      const res = await post('/v1/detect', { text: sampleText(`back ${crypto.randomUUID()}`) }, auth(k.key));
-      return res.status === 200 ? res : null;
-    }, 'the backend to be used again', 30_000);
+    const back = await eventually(
+      async () => {
+        const res = await post('/v1/detect', { text: sampleText(`back ${crypto.randomUUID()}`) }, auth(k.key));
+        return res.status === 200 ? res : null;
+      },
+      'the backend to be used again',
+      30_000,
+    );
     expect((await back.json()).result.label).toEqual(expect.any(String));
   });
 });

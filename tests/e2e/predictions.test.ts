@@ -58,7 +58,9 @@ describe('prediction log and history', () => {
     const page1 = await (await fetch(`${gateway()}/v1/predictions?limit=2`, { headers: auth(mine.key) })).json();
     expect(page1.data).toHaveLength(2);
     expect(page1.next_cursor).toEqual(expect.any(String));
-    const page2 = await (await fetch(`${gateway()}/v1/predictions?limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`, { headers: auth(mine.key) })).json();
+    const page2 = await (
+      await fetch(`${gateway()}/v1/predictions?limit=2&cursor=${encodeURIComponent(page1.next_cursor)}`, { headers: auth(mine.key) })
+    ).json();
     expect(page2.data).toHaveLength(1);
     expect(page2.next_cursor).toBeNull();
     const all = [...page1.data, ...page2.data];

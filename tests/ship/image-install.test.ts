@@ -65,11 +65,22 @@ describe('the image, replayed outside Docker', () => {
 
   it('starts from the entrypoint, serves a detection, passes the health check and exits 0 on SIGTERM', async () => {
     const port = await freePort();
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', INFERENCE_TOKEN: 'image-install-test-token-'.repeat(2), ORT_INTRA_OP_THREADS: '2', LANGUAGE_ID: 'off', LOG_LEVEL: 'warn' };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+      INFERENCE_TOKEN: 'image-install-test-token-'.repeat(2),
+      ORT_INTRA_OP_THREADS: '2',
+      LANGUAGE_ID: 'off',
+      LOG_LEVEL: 'warn',
+    };
     service = spawn('/bin/sh', [path.join(app, 'inference-container/docker/entrypoint.sh')], { cwd: '/', env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     service.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const health = () => runCommand(process.execPath, [path.join(app, 'inference-container/docker/healthcheck.mjs')], { env: { ...env, HEALTHCHECK_TIMEOUT_MS: '2000' } });
+    const health = () =>
+      runCommand(process.execPath, [path.join(app, 'inference-container/docker/healthcheck.mjs')], { env: { ...env, HEALTHCHECK_TIMEOUT_MS: '2000' } });
     while ((await health()).code !== 0) {
       if (service.exitCode !== null) throw new Error(`service exited ${service.exitCode}: ${stderr}`);
       await new Promise((r) => setTimeout(r, 250));
@@ -79,7 +90,11 @@ describe('the image, replayed outside Docker', () => {
     // The image runs as production: the gateway's token is required (and the health check needs none).
     const unauthenticated = await fetch(`http://127.0.0.1:${port}/v1/models`);
     expect(unauthenticated.status).toBe(401);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${env.INFERENCE_TOKEN}` }, body: JSON.stringify({ text: 'The committee met on Tuesday to discuss the budget for the coming year and agreed on most items.' }) });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/detect`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${env.INFERENCE_TOKEN}` },
+      body: JSON.stringify({ text: 'The committee met on Tuesday to discuss the budget for the coming year and agreed on most items.' }),
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { result: { detector: { name: string } } }).result.detector.name).toBe('tinylm-detector');
     const exit = exitOf(service);

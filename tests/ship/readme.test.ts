@@ -53,7 +53,7 @@ describe('README and docs/', () => {
   it('the link checker sees links, and skips code', () => {
     expect(links('see [a](docs/a.md#x) and ![img](roc.svg)')).toEqual(['docs/a.md#x', 'roc.svg']);
     expect(links('`[--out <dir>](x)`\n```\n[a](b)\n```\n')).toEqual([]);
-    expect([...anchors('## `/analyze`: the original design\'s clients\n## Configuration\n## Configuration\n')]).toEqual([
+    expect([...anchors("## `/analyze`: the original design's clients\n## Configuration\n## Configuration\n")]).toEqual([
       'analyze-the-original-designs-clients',
       'configuration',
       'configuration-1',

@@ -41,9 +41,13 @@ describe('registry tables and `pnpm registry`', () => {
     const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(fs.readFileSync(DETECTOR)).digest('hex');
     const d = JSON.parse(fs.readFileSync(DETECTOR, 'utf8'));
-    expect(db.psql(`select sha256, is_live, (profile_thresholds->'strict'->>'score')::float8 from public.detectors where name = '${d.name}' and version = '${d.version}'`).trim()).toBe(
-      `${sha}|t|${d.thresholds.strict.score}`,
-    );
+    expect(
+      db
+        .psql(
+          `select sha256, is_live, (profile_thresholds->'strict'->>'score')::float8 from public.detectors where name = '${d.name}' and version = '${d.version}'`,
+        )
+        .trim(),
+    ).toBe(`${sha}|t|${d.thresholds.strict.score}`);
   });
 
   it('a new version goes live and the old one can be rolled back to', async () => {
@@ -56,10 +60,12 @@ describe('registry tables and `pnpm registry`', () => {
     const back = await registry('set-live', d.name, d.version);
     expect(back.code, back.stderr).toBe(0);
     expect(JSON.parse(back.stdout)).toEqual({ previous: 'v2-candidate' });
-    expect(db.psql(`select version || ':' || is_live || ':' || (retired_at is not null) from public.detectors where name = '${d.name}' order by version`).trim().split('\n')).toEqual([
-      `${d.version}:true:false`,
-      'v2-candidate:false:true',
-    ]);
+    expect(
+      db
+        .psql(`select version || ':' || is_live || ':' || (retired_at is not null) from public.detectors where name = '${d.name}' order by version`)
+        .trim()
+        .split('\n'),
+    ).toEqual([`${d.version}:true:false`, 'v2-candidate:false:true']);
   });
 
   it('refuses to make an unregistered version live, and a second live row', async () => {

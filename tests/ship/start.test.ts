@@ -136,7 +136,20 @@ describe('pnpm start end to end, with a restart', () => {
     key = made.stdout.trim();
     expect(key).toMatch(/^dk_live_[a-z0-9]{10}_[A-Za-z0-9]{32}$/);
     const text = 'A first call made with a key created while the product runs.';
-    const curl = await runCommand('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${running!.gateway}/v1/detect`, '-H', `x-api-key: ${key}`, '-H', 'content-type: application/json', '-d', JSON.stringify({ text })]);
+    const curl = await runCommand('curl', [
+      '-s',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      `${running!.gateway}/v1/detect`,
+      '-H',
+      `x-api-key: ${key}`,
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ text }),
+    ]);
     expect(curl.stdout).toBe('200');
     // The prediction log is written after the answer; poll until it is there.
     let rows: any[] = [];

@@ -25,7 +25,10 @@ interface Workflow {
 const dir = path.join(ROOT, '.github/workflows');
 const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
 const load = (f: string) => parse(fs.readFileSync(path.join(dir, f), 'utf8'), { strict: true, uniqueKeys: true }) as Workflow;
-const runs = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.run ?? '')).join('\n');
+const runs = (w: Workflow) =>
+  Object.values(w.jobs)
+    .flatMap((j) => j.steps.map((s) => s.run ?? ''))
+    .join('\n');
 const uses = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps.map((s) => s.uses).filter((u): u is string => !!u));
 const migrations = fs
   .readdirSync(path.join(ROOT, 'supabase/migrations'))
@@ -72,9 +75,11 @@ describe('GitHub Actions workflows', () => {
     expect(fs.existsSync(path.join(ROOT, '.ci/run'))).toBe(true);
   });
 
-  it('CI and the retrain run on Node 24 LTS, and .ci/run tests on Node 24 before the full suite on the machine\'s Node', () => {
+  it("CI and the retrain run on Node 24 LTS, and .ci/run tests on Node 24 before the full suite on the machine's Node", () => {
     expect(load('ci.yml').jobs.test!.container!.image).toMatch(/^node:24-/);
-    const setup = Object.values(load('retrain.yml').jobs).flatMap((j) => j.steps).find((s) => s.uses?.startsWith('actions/setup-node@'));
+    const setup = Object.values(load('retrain.yml').jobs)
+      .flatMap((j) => j.steps)
+      .find((s) => s.uses?.startsWith('actions/setup-node@'));
     expect(String(setup!.with!['node-version'])).toBe('24');
     const lines = fs.readFileSync(path.join(ROOT, '.ci/run'), 'utf8').trim().split('\n');
     expect(lines.at(-1)).toBe('pnpm test');
@@ -103,7 +108,9 @@ describe('GitHub Actions workflows', () => {
     const w = load('retrain.yml');
     expect((w.on.schedule as Array<{ cron: string }>)[0]!.cron).toMatch(/^\d+ \d+ 1 \* \*$/);
     const script = runs(w);
-    expect(script).toMatch(/pnpm train --v1 \S+train\.jsonl --v2 \S+sources \\\n\s+--out inference-container\/detectors\/tinylm-detector\.json --report \S+sources/);
+    expect(script).toMatch(
+      /pnpm train --v1 \S+train\.jsonl --v2 \S+sources \\\n\s+--out inference-container\/detectors\/tinylm-detector\.json --report \S+sources/,
+    );
     expect(script).toMatch(/pnpm eval --data \S+test\.jsonl/);
     expect(script).toMatch(/pnpm eval --data \S+attacks\.jsonl/);
     const u = uses(w);
@@ -114,7 +121,7 @@ describe('GitHub Actions workflows', () => {
     expect(pkg.scripts.eval).toBeTruthy();
   });
 
-  it('the daily clean-up prunes with the migrations\' function, checks the spool the gateway writes, and dumps the registry', () => {
+  it("the daily clean-up prunes with the migrations' function, checks the spool the gateway writes, and dumps the registry", () => {
     const w = load('cleanup.yml');
     const script = runs(w);
     const fn = /public\.prune_predictions\(/.exec(script);

@@ -55,10 +55,7 @@ export async function sql<T = Record<string, unknown>>(query: string, params: un
 }
 
 /** Runs queries as Supabase's `authenticated` role with the given user id, as PostgREST would. */
-export async function asAuthenticated<T>(
-  userId: string,
-  work: (q: <R = Record<string, unknown>>(query: string) => Promise<R[]>) => Promise<T>,
-): Promise<T> {
+export async function asAuthenticated<T>(userId: string, work: (q: <R = Record<string, unknown>>(query: string) => Promise<R[]>) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: stack().env.DATABASE_URL });
   await client.connect();
   try {

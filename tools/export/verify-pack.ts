@@ -35,8 +35,16 @@ async function main(dirArg: string | undefined): Promise<number> {
   for (const ref of refs) {
     const n = ref.input_ids.length;
     const [out] = await runBatch(pack, [ref.input_ids], PACK_OUTPUTS);
-    record(`reference n=${n} mean_pooled[last][:8] max abs diff`, maxAbsDiff(out!.mean_pooled!.subarray(last * H, last * H + 8), ref.mean_pooled_layer_last_first8), TOLERANCE);
-    record(`reference n=${n} last_token[last][:8] max abs diff`, maxAbsDiff(out!.last_token!.subarray(last * H, last * H + 8), ref.last_token_layer_last_first8), TOLERANCE);
+    record(
+      `reference n=${n} mean_pooled[last][:8] max abs diff`,
+      maxAbsDiff(out!.mean_pooled!.subarray(last * H, last * H + 8), ref.mean_pooled_layer_last_first8),
+      TOLERANCE,
+    );
+    record(
+      `reference n=${n} last_token[last][:8] max abs diff`,
+      maxAbsDiff(out!.last_token!.subarray(last * H, last * H + 8), ref.last_token_layer_last_first8),
+      TOLERANCE,
+    );
     // Sums of n values, each within the tolerance.
     record(`reference n=${n} token_logprob sum diff`, Math.abs(sum(out!.token_logprob!) - ref.token_logprob_sum), TOLERANCE * n);
     record(`reference n=${n} expected_logprob sum diff`, Math.abs(sum(out!.expected_logprob!) - ref.expected_logprob_sum), TOLERANCE * n);

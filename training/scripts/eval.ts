@@ -60,8 +60,10 @@ try {
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
-const row = (k: string, m: GroupMetrics) => `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.answered)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
-const head = '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | answered | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+const row = (k: string, m: GroupMetrics) =>
+  `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.answered)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
+const head =
+  '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | answered | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
 const fprKind = detector.local_calibration ? 'stated FPR, measured leave-one-source-out' : 'calibrated FPR';
 const sections = [
   `# Evaluation of ${detector.name} ${detector.version} on ${metrics.data}`,
@@ -70,11 +72,15 @@ const sections = [
   '',
   head,
   row('all', r.overall),
-  ...(['by_domain', 'by_generator', 'by_attack'] as const).flatMap((k) => (r[k] ? ['', `### ${k.replace('by_', 'by ')}`, '', head, ...Object.entries(r[k]!).map(([g, m]) => row(g, m))] : [])),
+  ...(['by_domain', 'by_generator', 'by_attack'] as const).flatMap((k) =>
+    r[k] ? ['', `### ${k.replace('by_', 'by ')}`, '', head, ...Object.entries(r[k]!).map(([g, m]) => row(g, m))] : [],
+  ),
   '',
   '![ROC](roc.svg)',
   '',
 ];
 await fs.writeFile(path.join(outDir, 'report.md'), sections.join('\n'));
-console.log(`${metrics.data}: n=${r.overall.n} AUROC=${num(r.overall.auroc)} TPR@1%=${pct(r.overall.tpr_at_1pct_fpr)} TPR@5%=${pct(r.overall.tpr_at_5pct_fpr)} strict FPR=${pct(r.overall.strict.fpr)} TPR=${pct(r.overall.strict.tpr)}`);
+console.log(
+  `${metrics.data}: n=${r.overall.n} AUROC=${num(r.overall.auroc)} TPR@1%=${pct(r.overall.tpr_at_1pct_fpr)} TPR@5%=${pct(r.overall.tpr_at_5pct_fpr)} strict FPR=${pct(r.overall.strict.fpr)} TPR=${pct(r.overall.strict.tpr)}`,
+);
 console.log(`wrote ${outDir}/metrics.json, report.md, roc.svg`);

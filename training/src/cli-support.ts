@@ -26,7 +26,12 @@ export function parseArgs(argv: string[], known: Record<string, 'string' | 'bool
     if (!a.startsWith('--')) throw new Error(`unexpected argument '${a}'`);
     const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
     const kind = known[name];
-    if (!kind) throw new Error(`unknown option --${name}; known: ${Object.keys(known).map((k) => `--${k}`).join(', ')}`);
+    if (!kind)
+      throw new Error(
+        `unknown option --${name}; known: ${Object.keys(known)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     if (kind === 'boolean') {
       out[name] = true;
       continue;

@@ -32,7 +32,8 @@ export function groupMetrics(scores: Float64Array, y: Uint8Array, verdicts: Verd
   const ai = y.reduce((a, b) => a + b, 0);
   const both = ai > 0 && ai < y.length;
   const rate = (profile: 'strict' | 'balanced', label: 0 | 1) => {
-    let n = 0, flagged = 0;
+    let n = 0,
+      flagged = 0;
     verdicts.forEach((v, i) => {
       if (!v.answered || y[i] !== label) return;
       n++;
@@ -61,7 +62,12 @@ export function evaluateDetector(d: Detector, items: Featurized[]) {
     const t = thresholdsFor(d, { pooled: (l) => f.meanPooled.subarray(l * f.hidden, (l + 1) * f.hidden), series: f, text: it.text });
     return { answered: f.tokens >= d.min_tokens && !t.outOfDistribution, strict: scores[i]! >= t.strict, balanced: scores[i]! >= t.balanced };
   });
-  const pick = (idx: number[]) => groupMetrics(Float64Array.from(idx, (i) => scores[i]!), Uint8Array.from(idx, (i) => y[i]!), idx.map((i) => verdicts[i]!));
+  const pick = (idx: number[]) =>
+    groupMetrics(
+      Float64Array.from(idx, (i) => scores[i]!),
+      Uint8Array.from(idx, (i) => y[i]!),
+      idx.map((i) => verdicts[i]!),
+    );
   const overall = pick(items.map((_, i) => i));
   const by = (field: 'domain' | 'generator' | 'attack') => {
     const keys = [...new Set(items.map((i) => i.example[field]).filter((k): k is string => typeof k === 'string'))].sort();
@@ -70,5 +76,15 @@ export function evaluateDetector(d: Detector, items: Featurized[]) {
   };
   const shortTexts = items.filter((it) => it.features.tokens < d.min_tokens).length;
   const outOfDistribution = verdicts.filter((v, i) => !v.answered && items[i]!.features.tokens >= d.min_tokens).length;
-  return { scores, y, overall, by_domain: by('domain'), by_generator: by('generator'), by_attack: by('attack'), too_short: shortTexts, out_of_distribution: outOfDistribution, roc: overall.auroc === null ? null : rocCurve(scores, y) };
+  return {
+    scores,
+    y,
+    overall,
+    by_domain: by('domain'),
+    by_generator: by('generator'),
+    by_attack: by('attack'),
+    too_short: shortTexts,
+    out_of_distribution: outOfDistribution,
+    roc: overall.auroc === null ? null : rocCurve(scores, y),
+  };
 }

@@ -27,6 +27,9 @@ describe('group-balanced weights', () => {
     const sum = (f: (i: number) => boolean) => [...w].reduce((s, x, i) => s + (f(i) ? x : 0), 0);
     expect(sum((i) => y[i] === 0)).toBeCloseTo(3, 9);
     expect(sum((i) => y[i] === 1)).toBeCloseTo(3, 9);
-    expect(sum((i) => y[i] === 0 && i < 3)).toBeCloseTo(sum((i) => y[i] === 0 && i === 4), 9);
+    expect(sum((i) => y[i] === 0 && i < 3)).toBeCloseTo(
+      sum((i) => y[i] === 0 && i === 4),
+      9,
+    );
   });
 });

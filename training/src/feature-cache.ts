@@ -59,7 +59,10 @@ export class FeatureCache {
     const floats = new Float32Array(buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + buf.length));
     const p = h.layers * h.hidden;
     return {
-      tokens: h.tokens, windows: h.windows, layers: h.layers, hidden: h.hidden,
+      tokens: h.tokens,
+      windows: h.windows,
+      layers: h.layers,
+      hidden: h.hidden,
       meanPooled: floats.slice(0, p),
       logprob: floats.slice(p, p + h.n),
       expected: floats.slice(p + h.n, p + 2 * h.n),

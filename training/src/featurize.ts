@@ -27,7 +27,18 @@ export async function featurize(
   const allLayers = Array.from({ length: m.layers_in_outputs }, (_, i) => i);
   const items: Array<Featurized | null> = new Array(examples.length).fill(null);
   const skipped: Array<{ example: Example; reason: string }> = [];
-  const bar = opts.progress === false ? null : new SingleBar({ format: `${opts.label ?? 'features'} [{bar}] {value}/{total} {percentage}% eta {eta_formatted} (cached {cached})`, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 10_000 }, Presets.shades_classic);
+  const bar =
+    opts.progress === false
+      ? null
+      : new SingleBar(
+          {
+            format: `${opts.label ?? 'features'} [{bar}] {value}/{total} {percentage}% eta {eta_formatted} (cached {cached})`,
+            stream: process.stderr,
+            noTTYOutput: true,
+            notTTYSchedule: 10_000,
+          },
+          Presets.shades_classic,
+        );
   bar?.start(examples.length, 0, { cached: 0 });
   let cachedHits = 0;
 
@@ -56,7 +67,11 @@ export async function featurize(
   const group = opts.concurrency ?? 16;
   for (let g = 0; g < todo.length; g += group) {
     const chunk = todo.slice(g, g + group);
-    const feats = await service.features(model, chunk.map((c) => c.text), { layers: allLayers, pooling: 'mean', normalize: false, logprob: true, perToken: false });
+    const feats = await service.features(
+      model,
+      chunk.map((c) => c.text),
+      { layers: allLayers, pooling: 'mean', normalize: false, logprob: true, perToken: false },
+    );
     await Promise.all(
       chunk.map(async (c, k) => {
         const f = fromTextFeatures(feats[k]!, m.layers_in_outputs, m.hidden_size);

@@ -59,7 +59,13 @@ export function fitHead(rows: Float64Array[], y: Uint8Array, cfg: HeadConfig, ma
   const standardizer = { mean: Array.from(st.mean), scale: Array.from(st.scale) };
   if (cfg.type !== 'ensemble') return { standardizer, head: fitMember(X, y, cfg, maxIter, sampleWeights) };
   const members = cfg.members.map((m) => fitMember(X, y, m, maxIter, sampleWeights));
-  return { standardizer, head: { type: 'ensemble', members: ensembleWeights(members.map((m) => scoreSpread(X.map((x) => scoreStandardized(m, x))))).map((weight, i) => ({ weight, head: members[i]! })) } };
+  return {
+    standardizer,
+    head: {
+      type: 'ensemble',
+      members: ensembleWeights(members.map((m) => scoreSpread(X.map((x) => scoreStandardized(m, x))))).map((weight, i) => ({ weight, head: members[i]! })),
+    },
+  };
 }
 
 function fitMember(X: Float64Array[], y: Uint8Array, cfg: MemberConfig, maxIter: number, sampleWeights: Float64Array): MemberHead {
@@ -73,7 +79,8 @@ function fitMember(X: Float64Array[], y: Uint8Array, cfg: MemberConfig, maxIter:
 
 /** Standard deviation of scores: an ensemble member's spread on its training rows. */
 export function scoreSpread(scores: ArrayLike<number>): number {
-  let s = 0, s2 = 0;
+  let s = 0,
+    s2 = 0;
   for (let i = 0; i < scores.length; i++) {
     s += scores[i]!;
     s2 += scores[i]! * scores[i]!;
@@ -109,7 +116,11 @@ export function fitPlatt(scores: ArrayLike<number>, y: ArrayLike<number>): { a: 
   for (let i = 0; i < n; i++) sq += (scores[i]! - mean) ** 2;
   const sd = Math.sqrt(sq / n) || 1;
   const X = Array.from({ length: n }, (_, i) => Float64Array.of((scores[i]! - mean) / sd));
-  const m = fitLogistic(X, Uint8Array.from({ length: n }, (_, i) => y[i]!), { l2: 1e-6, maxIter: 200 });
+  const m = fitLogistic(
+    X,
+    Uint8Array.from({ length: n }, (_, i) => y[i]!),
+    { l2: 1e-6, maxIter: 200 },
+  );
   const a = m.weights[0]! / sd;
   return { a, b: m.bias - a * mean };
 }

@@ -9,17 +9,22 @@ describe('metrics', () => {
   });
 
   it('AUROC matches the pairwise definition', () => {
-    const s = [0.3, 0.1, 0.7, 0.4, 0.4, 0.9, 0.2], y = [0, 0, 1, 1, 0, 1, 0];
-    let wins = 0, pairs = 0;
-    for (let i = 0; i < s.length; i++) for (let j = 0; j < s.length; j++) if (y[i] && !y[j]) {
-      pairs++;
-      wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
-    }
+    const s = [0.3, 0.1, 0.7, 0.4, 0.4, 0.9, 0.2],
+      y = [0, 0, 1, 1, 0, 1, 0];
+    let wins = 0,
+      pairs = 0;
+    for (let i = 0; i < s.length; i++)
+      for (let j = 0; j < s.length; j++)
+        if (y[i] && !y[j]) {
+          pairs++;
+          wins += s[i]! > s[j]! ? 1 : s[i] === s[j] ? 0.5 : 0;
+        }
     expect(auroc(s, y)).toBeCloseTo(wins / pairs, 12);
   });
 
   it('ROC runs from (0,0) to (1,1) and TPR at FPR reads it', () => {
-    const s = [1, 2, 3, 4, 5, 6], y = [0, 1, 0, 1, 1, 1];
+    const s = [1, 2, 3, 4, 5, 6],
+      y = [0, 1, 0, 1, 1, 1];
     const roc = rocCurve(s, y);
     expect(roc[0]).toMatchObject({ fpr: 0, tpr: 0 });
     expect(roc.at(-1)).toMatchObject({ fpr: 1, tpr: 1 });
@@ -56,7 +61,12 @@ describe('metrics', () => {
     expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     const pooled = thresholdAtFpr(scores, 0.01);
     const balanced = thresholdAtFpr(scores, 0.01, w);
-    const essayFpr = (t: number) => ratesAt(rare, rare.map(() => 0), t).fpr;
+    const essayFpr = (t: number) =>
+      ratesAt(
+        rare,
+        rare.map(() => 0),
+        t,
+      ).fpr;
     expect(essayFpr(pooled)).toBeGreaterThan(0.08);
     expect(balanced).toBeGreaterThan(pooled);
     expect(weightedFprAt(scores, balanced, w)).toBeLessThanOrEqual(0.01);
@@ -64,8 +74,16 @@ describe('metrics', () => {
   });
 
   it('TPR at a weighted FPR equals TPR at FPR when the weights are equal, and is lower when a hard domain counts more', () => {
-    const s = [0.1, 0.2, 0.3, 0.35, 0.9, 0.4, 0.5, 0.6, 0.7, 0.8, 0.95], y = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
-    expect(tprAtWeightedFpr(s, y, 0.2, s.map(() => 1))).toBe(tprAtFpr(s, y, 0.2));
+    const s = [0.1, 0.2, 0.3, 0.35, 0.9, 0.4, 0.5, 0.6, 0.7, 0.8, 0.95],
+      y = [0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+    expect(
+      tprAtWeightedFpr(
+        s,
+        y,
+        0.2,
+        s.map(() => 1),
+      ),
+    ).toBe(tprAtFpr(s, y, 0.2));
     const heavyHard = s.map((v, i) => (y[i] === 0 && v === 0.9 ? 10 : 1));
     expect(tprAtWeightedFpr(s, y, 0.2, heavyHard)).toBeLessThan(tprAtFpr(s, y, 0.2));
   });

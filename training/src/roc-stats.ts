@@ -9,15 +9,17 @@ export interface RocPoint {
 /** Area under the ROC curve by the rank-sum (Mann-Whitney) formula, ties counted half. */
 export function auroc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  let rankSumPos = 0, pos = 0;
+  let rankSumPos = 0,
+    pos = 0;
   for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j + 1 < idx.length && scores[idx[j + 1]!] === scores[idx[i]!]) j++;
     const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (labels[idx[k]!]) {
-      rankSumPos += avgRank;
-      pos++;
-    }
+    for (let k = i; k <= j; k++)
+      if (labels[idx[k]!]) {
+        rankSumPos += avgRank;
+        pos++;
+      }
     i = j + 1;
   }
   const neg = scores.length - pos;
@@ -31,7 +33,8 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>): 
   for (let i = 0; i < labels.length; i++) P += labels[i] ? 1 : 0;
   const N = labels.length - P;
   const pts: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: Infinity }];
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let i = 0; i < idx.length; i++) {
     if (labels[idx[i]!]) tp++;
     else fp++;
@@ -50,7 +53,10 @@ export function tprAtFpr(scores: ArrayLike<number>, labels: ArrayLike<number>, f
 
 /** Rates at a fixed threshold (score >= threshold means "ai"). */
 export function ratesAt(scores: ArrayLike<number>, labels: ArrayLike<number>, threshold: number): { fpr: number; tpr: number } {
-  let tp = 0, fp = 0, P = 0, N = 0;
+  let tp = 0,
+    fp = 0,
+    P = 0,
+    N = 0;
   for (let i = 0; i < scores.length; i++) {
     const flagged = scores[i]! >= threshold;
     if (labels[i]) {
@@ -83,7 +89,8 @@ export function groupBalancedWeights(groups: readonly string[]): Float64Array {
 export function thresholdAtFpr(humanScores: ArrayLike<number>, fpr: number, weights?: ArrayLike<number>): number {
   const n = humanScores.length;
   const w = weights ? Float64Array.from(weights) : new Float64Array(n).fill(1);
-  let total = 0, wMax = 0;
+  let total = 0,
+    wMax = 0;
   for (const v of w) {
     total += v;
     wMax = Math.max(wMax, v);
@@ -102,7 +109,8 @@ export function thresholdAtFpr(humanScores: ArrayLike<number>, fpr: number, weig
 
 /** The share of (weighted) human scores flagged at a threshold. */
 export function weightedFprAt(humanScores: ArrayLike<number>, threshold: number, weights: ArrayLike<number>): number {
-  let flagged = 0, total = 0;
+  let flagged = 0,
+    total = 0;
   for (let i = 0; i < humanScores.length; i++) {
     total += weights[i]!;
     if (humanScores[i]! >= threshold) flagged += weights[i]!;
@@ -116,12 +124,15 @@ export function weightedFprAt(humanScores: ArrayLike<number>, threshold: number,
  */
 export function tprAtWeightedFpr(scores: ArrayLike<number>, labels: ArrayLike<number>, fpr: number, humanWeights: ArrayLike<number>): number {
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
-  let P = 0, N = 0;
+  let P = 0,
+    N = 0;
   for (let i = 0; i < labels.length; i++) {
     if (labels[i]) P++;
     else N += humanWeights[i]!;
   }
-  let tp = 0, fp = 0, best = 0;
+  let tp = 0,
+    fp = 0,
+    best = 0;
   for (let k = 0; k < idx.length; k++) {
     const i = idx[k]!;
     if (labels[i]) tp++;

@@ -14,7 +14,8 @@ export function sourceReport(d: Detector, s: SourceSummary, results: UnitResult[
     '',
     `Each row is one source (a detect-v1 domain, a detect-v2 file, or outside human writing), measured with the head, the reference texts and the distance limit all set without it. At most ${cap} texts per source and label. Regenerate with \`pnpm train\` (features cached by text hash).`,
     '',
-    'Rates are over answered texts (at least ' + `${d.min_tokens} tokens and not out of distribution); "strict FPR, all humans" counts every human text of the source, answered or not.`,
+    'Rates are over answered texts (at least ' +
+      `${d.min_tokens} tokens and not out of distribution); "strict FPR, all humans" counts every human text of the source, answered or not.`,
     '',
     '## Summary',
     '',

@@ -100,7 +100,12 @@ export function leaveOneSourceOutScores(rows: SourceRow[], full: FittedModel, re
   const scores = new Float64Array(rows.length);
   for (const unit of [...new Set(rows.map((r) => r.unit))].sort()) {
     onUnit?.(unit);
-    const m = fitRows(rows.filter((r) => r.unit !== unit), recipe, full.model, full.standardizer);
+    const m = fitRows(
+      rows.filter((r) => r.unit !== unit),
+      recipe,
+      full.model,
+      full.standardizer,
+    );
     rows.forEach((r, i) => {
       if (r.unit === unit) scores[i] = scoreRow(m, r.x);
     });
@@ -118,11 +123,23 @@ function spread(idx: number[], max: number): number[] {
  * The local calibration from the human texts among `pool`: their standardised statistics, their
  * out-of-source scores, and the distance within which a new text counts as familiar.
  */
-export function buildLocalCalibration(rows: SourceRow[], scores: Float64Array, pool: number[], recipe: Recipe, stats: LocalCalibration['stats']): LocalCalibration {
+export function buildLocalCalibration(
+  rows: SourceRow[],
+  scores: Float64Array,
+  pool: number[],
+  recipe: Recipe,
+  stats: LocalCalibration['stats'],
+): LocalCalibration {
   const st = fitStandardizer(pool.map((i) => rows[i]!.stats));
   const usable = pool.filter((i) => rows[i]!.tokens >= recipe.minTokens);
-  const refs = spread(usable.filter((i) => rows[i]!.y === 0), recipe.maxReferences);
-  const machine = spread(usable.filter((i) => rows[i]!.y === 1), recipe.maxMachineReferences);
+  const refs = spread(
+    usable.filter((i) => rows[i]!.y === 0),
+    recipe.maxReferences,
+  );
+  const machine = spread(
+    usable.filter((i) => rows[i]!.y === 1),
+    recipe.maxMachineReferences,
+  );
   const dim = st.mean.length;
   const round = (v: number) => Math.round(v * 1e3) / 1e3;
   const pack = (idx: number[]) => {
@@ -130,7 +147,8 @@ export function buildLocalCalibration(rows: SourceRow[], scores: Float64Array, p
     idx.forEach((i, k) => p.set(standardize(rows[i]!.stats, st).map(round), k * dim));
     return p;
   };
-  const points = pack(refs), machinePoints = pack(machine);
+  const points = pack(refs),
+    machinePoints = pack(machine);
   // The scale of "familiar": how far references are from their nearest fellow references
   // (leaving themselves out), on a fixed sample of them.
   const probe = spread([...refs.keys()].map((k) => k).concat(machine.map((_, k) => refs.length + k)), recipe.distanceSample);
@@ -186,9 +204,12 @@ export function decideRow(cal: LocalCalibration, score: number, stats: Float64Ar
 
 export function unitResult(unit: string, rows: SourceRow[], scores: ArrayLike<number>, decisions: Decision[]): UnitResult {
   const y = rows.map((r) => r.y);
-  const ai = y.filter((v) => v === 1).length, human = y.length - ai;
+  const ai = y.filter((v) => v === 1).length,
+    human = y.length - ai;
   const c = { human_answered: 0, ai_answered: 0, strict_fp: 0, strict_tp: 0, balanced_fp: 0, balanced_tp: 0 };
-  let answered = 0, ood = 0, short = 0;
+  let answered = 0,
+    ood = 0,
+    short = 0;
   decisions.forEach((d, i) => {
     if (d.ood) ood++;
     else if (!d.answered) short++;

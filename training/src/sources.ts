@@ -44,10 +44,17 @@ export async function loadSources(opts: SourceOptions): Promise<SourcedExample[]
   if (opts.v1Train) {
     const v1 = await readJsonl(opts.v1Train);
     const domains = [...new Set(v1.map((e) => e.domain ?? 'unknown'))].sort();
-    for (const d of domains) addCapped(`v1_${d}`, v1.filter((e) => (e.domain ?? 'unknown') === d));
+    for (const d of domains)
+      addCapped(
+        `v1_${d}`,
+        v1.filter((e) => (e.domain ?? 'unknown') === d),
+      );
   }
   if (opts.v2Dir) {
-    const files = fs.readdirSync(opts.v2Dir).filter((f) => f.endsWith('.jsonl')).sort();
+    const files = fs
+      .readdirSync(opts.v2Dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
     for (const f of files) addCapped(path.basename(f, '.jsonl'), await readJsonl(path.join(opts.v2Dir, f)));
   }
   if (opts.extraHuman > 0) {

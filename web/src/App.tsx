@@ -65,10 +65,17 @@ export function App() {
       setResult({ detection, text: toCheck });
       if (apiKey) void refreshRemote(apiKey);
       else {
-        setLocalChecks(addCheck({
-          at: new Date().toISOString(), label: detection.label, probability: detection.probability, profile,
-          chars: toCheck.length, snippet: snippetOf(toCheck), ...(source ? { source } : {}),
-        }));
+        setLocalChecks(
+          addCheck({
+            at: new Date().toISOString(),
+            label: detection.label,
+            probability: detection.probability,
+            profile,
+            chars: toCheck.length,
+            snippet: snippetOf(toCheck),
+            ...(source ? { source } : {}),
+          }),
+        );
       }
       requestAnimationFrame(() => resultRef.current?.focus());
     } catch (err) {
@@ -106,8 +113,8 @@ export function App() {
       <header className="masthead">
         <h1>Was this written by a language model?</h1>
         <p>
-          Paste a text or upload a document or screenshot. The detector estimates how likely it is that a model wrote it,
-          and shows which sentences drove the score.
+          Paste a text or upload a document or screenshot. The detector estimates how likely it is that a model wrote it, and shows which sentences drove the
+          score.
         </p>
       </header>
       <main className="layout">
@@ -145,10 +152,7 @@ export function App() {
       </main>
       <RecentChecks usingKey={Boolean(apiKey)} local={localChecks} remote={remoteChecks} />
       <footer className="footer">
-        <p>
-          Scores are statistical estimates, not proof. A human text can be flagged; a model's text can pass. Do not use a
-          score alone to accuse anyone.
-        </p>
+        <p>Scores are statistical estimates, not proof. A human text can be flagged; a model's text can pass. Do not use a score alone to accuse anyone.</p>
       </footer>
     </div>
   );

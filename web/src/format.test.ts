@@ -19,12 +19,7 @@ describe('sentence segments', () => {
       { char_start: 0, char_end: 4, score: 0, probability: 0.1 },
     ]);
     expect(parts.map((p) => p.text).join('')).toBe(text);
-    expect(parts).toEqual([
-      { text: 'One.', probability: 0.1 },
-      { text: ' ' },
-      { text: 'Two two.', probability: 0.9 },
-      { text: ' Three.' },
-    ]);
+    expect(parts).toEqual([{ text: 'One.', probability: 0.1 }, { text: ' ' }, { text: 'Two two.', probability: 0.9 }, { text: ' Three.' }]);
   });
 
   it('clips overlapping and out-of-range spans instead of repeating text', () => {
@@ -61,7 +56,14 @@ describe('recent checks kept in the browser', () => {
     const m = new Map<string, string>();
     return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
   };
-  const check = (i: number): LocalCheck => ({ at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`, label: 'human', probability: 0.1, profile: 'strict', chars: 10, snippet: `text ${i}` });
+  const check = (i: number): LocalCheck => ({
+    at: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+    label: 'human',
+    probability: 0.1,
+    profile: 'strict',
+    chars: 10,
+    snippet: `text ${i}`,
+  });
 
   it('keeps the newest 20, newest first', () => {
     const s = storage();

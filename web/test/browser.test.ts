@@ -56,7 +56,16 @@ beforeAll(async () => {
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
   });
   page = context.pages()[0] ?? (await context.newPage());
@@ -151,11 +160,12 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     await shot('3-uploaded-image');
   });
 
-  it('with an API key, checks through /v1/detect and lists the account\'s recent checks', async () => {
+  it("with an API key, checks through /v1/detect and lists the account's recent checks", async () => {
     await page.goto(gateway.url);
     const calls: string[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/v1/')) calls.push(`${r.method()} ${new URL(r.url()).pathname} ${r.headers().authorization === `Bearer ${API_KEY}` ? 'key' : 'no-key'}`);
+      if (r.url().includes('/v1/'))
+        calls.push(`${r.method()} ${new URL(r.url()).pathname} ${r.headers().authorization === `Bearer ${API_KEY}` ? 'key' : 'no-key'}`);
     });
     await page.getByLabel('API key (optional)').fill(API_KEY);
     await page.getByLabel('Paste the text').fill(ESSAY);

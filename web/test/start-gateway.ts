@@ -8,24 +8,47 @@ import { freePort, launch, ROOT, terminate, waitForUrl } from '../../scripts/sta
  * its embedded defaults (in-memory cache, limits and history), serving the page from `assetsDir`
  * exactly as it serves web/dist in production.
  */
-export async function startGateway(inferenceUrl: string, assetsDir: string, vars: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startGateway(
+  inferenceUrl: string,
+  assetsDir: string,
+  vars: Record<string, string> = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'detector-gateway-'));
   const [port, inspectorPort] = await Promise.all([freePort(), freePort()]);
   const envFile = path.join(dir, 'worker.env');
   const env = { ENVIRONMENT: 'local', INFERENCE_URLS: inferenceUrl, ...vars };
-  writeFileSync(envFile, Object.entries(env).map(([k, v]) => `${k}=${JSON.stringify(v)}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   const log = path.join(dir, 'gateway.log');
   const gateway = launch({
     name: 'gateway',
     command: process.execPath,
     args: [
-      path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'), 'dev',
-      '--config', path.join(ROOT, 'wrangler.toml'),
-      '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort),
-      '--env-file', envFile, '--persist-to', path.join(dir, 'state'),
+      path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '--config',
+      path.join(ROOT, 'wrangler.toml'),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--env-file',
+      envFile,
+      '--persist-to',
+      path.join(dir, 'state'),
       // Its own build of the page: web/dist may be rebuilt by an install while the test runs.
-      '--assets', assetsDir,
-      '--show-interactive-dev-session=false', '--log-level', 'warn',
+      '--assets',
+      assetsDir,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'warn',
     ],
     env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
     cwd: ROOT,

@@ -76,7 +76,10 @@ export class BackendPool {
         if (res.status === 401 || res.status === 403) {
           backend.breaker.failure();
           lastError = new Error(`backend ${backend.url} refused the gateway's INFERENCE_TOKEN (${res.status})`);
-          this.log.error('inference backend refused the gateway credentials; check INFERENCE_TOKEN on both sides', { backend: backend.url, status: res.status });
+          this.log.error('inference backend refused the gateway credentials; check INFERENCE_TOKEN on both sides', {
+            backend: backend.url,
+            status: res.status,
+          });
           continue;
         }
         // 503 from the service means "not ready / queue full here": another backend may take it.

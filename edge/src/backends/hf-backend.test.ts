@@ -31,7 +31,10 @@ describe('Hugging Face Inference API backend', () => {
   });
 
   it('reads both the single and the batched answer shapes', () => {
-    const one = [{ label: 'Real', score: 0.2 }, { label: 'Fake', score: 0.8 }];
+    const one = [
+      { label: 'Real', score: 0.2 },
+      { label: 'Fake', score: 0.8 },
+    ];
     expect(parseHfResponse(one, 1)).toEqual([one]);
     expect(parseHfResponse([one, one], 2)).toHaveLength(2);
     expect(() => parseHfResponse({ error: 'loading' }, 1)).toThrow(/unexpected shape/);
@@ -39,11 +42,29 @@ describe('Hugging Face Inference API backend', () => {
   });
 
   it('maps label scores to a result with the AI probability and an honest uncalibrated warning', () => {
-    const r = mapHfResult(opts, MODEL, [{ label: 'Real', score: 0.3 }, { label: 'Fake', score: 0.7 }], 'balanced');
+    const r = mapHfResult(
+      opts,
+      MODEL,
+      [
+        { label: 'Real', score: 0.3 },
+        { label: 'Fake', score: 0.7 },
+      ],
+      'balanced',
+    );
     expect(r).toMatchObject({ label: 'ai', probability: 0.7, threshold: 0.5, profile: 'balanced', detector: { name: `hf:${MODEL}`, version: 'hosted' } });
     expect(Number.isNaN(r.fpr)).toBe(true);
     expect(r.warnings[0]!.code).toBe('uncalibrated');
-    expect(mapHfResult(opts, MODEL, [{ label: 'LABEL_0', score: 0.9 }, { label: 'LABEL_1', score: 0.1 }], 'strict').label).toBe('human');
+    expect(
+      mapHfResult(
+        opts,
+        MODEL,
+        [
+          { label: 'LABEL_0', score: 0.9 },
+          { label: 'LABEL_1', score: 0.1 },
+        ],
+        'strict',
+      ).label,
+    ).toBe('human');
   });
 
   it('turns an unreachable or failing API into 503', async () => {

@@ -1,4 +1,13 @@
-import { checkBatchSize, legacySelectorFields, serviceDetectResponseSchema, textProblem, textProblemMessage, type LegacySelector, type DetectRequest, type DetectResult } from '@detector/contract';
+import {
+  checkBatchSize,
+  legacySelectorFields,
+  serviceDetectResponseSchema,
+  textProblem,
+  textProblemMessage,
+  type LegacySelector,
+  type DetectRequest,
+  type DetectResult,
+} from '@detector/contract';
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
 import { cacheKey, type CacheScope } from '../cache/response-cache.ts';
@@ -101,7 +110,11 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   const batch = req.texts !== undefined;
   const texts = batch ? req.texts! : [req.text!];
   checkBatchSize(texts.length, s.config.MAX_BATCH_TEXTS);
-  const charge = who.charge?.(texts.length, texts.reduce((n, t) => n + t.length, 0)) ?? null;
+  const charge =
+    who.charge?.(
+      texts.length,
+      texts.reduce((n, t) => n + t.length, 0),
+    ) ?? null;
   const detector = req.detector ?? DEFAULT_DETECTOR;
   const scope: CacheScope = { tenant: who.tenant, detector, version: s.config.CACHE_NAMESPACE, options: answerOptions(req) };
   const knownVersion = s.detectorVersions.get(detector);
@@ -124,7 +137,11 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
     keys.push(await cacheKey(s.config.CACHE_NAMESPACE, scope, text));
   }
   // The limits and the cache reads in one round trip to Redis.
-  const found = await chargeAndRead<DetectResult>(c, charge, keys.filter((k): k is string => k !== null));
+  const found = await chargeAndRead<DetectResult>(
+    c,
+    charge,
+    keys.filter((k): k is string => k !== null),
+  );
   keys.forEach((key, i) => {
     const hit = key === null ? undefined : found.get(key);
     // A hit from before a detector release is stale even inside its TTL.
@@ -135,7 +152,12 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   // Cache writes and the prediction log leave together, after the answer.
   const after = new RoundTrip(s.redis);
   if (missing.length > 0) {
-    const computed = await compute(c, req, missing.map((i) => texts[i]!), who.tenant);
+    const computed = await compute(
+      c,
+      req,
+      missing.map((i) => texts[i]!),
+      who.tenant,
+    );
     if (computed instanceof Response) return computed;
     missing.forEach((i, j) => {
       const o = computed[j]!;

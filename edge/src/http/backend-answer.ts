@@ -22,7 +22,10 @@ export async function backendAnswer<S extends z.ZodType>(res: Response, schema: 
   const first = parsed.error.issues[0]!;
   // The offending field is named, never its value: it could hold the caller's text.
   log.error('inference answer breaks the contract', { route, path: first.path.join('.'), issue: first.code });
-  throw new ApiError('bad_backend_response', `the inference service answered ${route} in a shape the contract does not allow (${first.path.join('.') || 'body'}: ${first.code})`);
+  throw new ApiError(
+    'bad_backend_response',
+    `the inference service answered ${route} in a shape the contract does not allow (${first.path.join('.') || 'body'}: ${first.code})`,
+  );
 }
 
 /**

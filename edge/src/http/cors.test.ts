@@ -29,17 +29,29 @@ describe('CORS and security headers', () => {
   });
 
   it('exposes the limit and request-id headers on answers, errors included', async () => {
-    const ok = await gw.app.request('/analyze', { method: 'POST', headers: { origin: PAGE, 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` }, body: JSON.stringify({ text: TEXT }) });
+    const ok = await gw.app.request('/analyze', {
+      method: 'POST',
+      headers: { origin: PAGE, 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` },
+      body: JSON.stringify({ text: TEXT }),
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe(PAGE);
     const exposed = ok.headers.get('access-control-expose-headers')!.split(',');
     expect(exposed).toEqual(expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'X-Request-Id']));
     // The free tier allows one request a minute here: the second is refused, and the page can read why.
-    const limited = await gw.app.request('/analyze', { method: 'POST', headers: { origin: PAGE, 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` }, body: JSON.stringify({ text: TEXT }) });
+    const limited = await gw.app.request('/analyze', {
+      method: 'POST',
+      headers: { origin: PAGE, 'content-type': 'application/json', authorization: `Bearer ${gw.keys.free}` },
+      body: JSON.stringify({ text: TEXT }),
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('access-control-allow-origin')).toBe(PAGE);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    const unauthorized = await gw.app.request('/analyze', { method: 'POST', headers: { origin: PAGE, 'content-type': 'application/json' }, body: JSON.stringify({ text: TEXT }) });
+    const unauthorized = await gw.app.request('/analyze', {
+      method: 'POST',
+      headers: { origin: PAGE, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: TEXT }),
+    });
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get('access-control-allow-origin')).toBe(PAGE);
   });
@@ -48,7 +60,10 @@ describe('CORS and security headers', () => {
     const res = await gw.app.request('/health', { headers: { origin: 'https://evil.example.com' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    const pre = await gw.app.request('/analyze', { method: 'OPTIONS', headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' } });
+    const pre = await gw.app.request('/analyze', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example.com', 'access-control-request-method': 'POST' },
+    });
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
   });
 

@@ -9,9 +9,7 @@ import type { AppEnv } from './env.ts';
  * schema (invalid_request). The body is decoded here with a fatal decoder rather than by Hono's
  * c.req.json(), which would turn bad bytes into U+FFFD.
  */
-export function jsonBody<S extends z.ZodType>(
-  schema: S,
-): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
+export function jsonBody<S extends z.ZodType>(schema: S): MiddlewareHandler<AppEnv, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
   return async (c, next) => {
     requireJsonContentType(c.req.header('content-type'));
     const data = validateBody(schema, parseJsonBytes(await c.req.arrayBuffer()));

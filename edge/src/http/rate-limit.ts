@@ -50,17 +50,23 @@ async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome)
     const retryAfter = Math.max(1, Math.ceil((r.reset - Date.now()) / 1000));
     if (rule.window === 'day') {
       const cost = rule.cost ?? 1;
-      const message = cost > 1 ? `this request's ${cost} texts do not fit in what is left of the daily quota of ${r.limit} texts` : `daily quota of ${r.limit} texts used up`;
+      const message =
+        cost > 1 ? `this request's ${cost} texts do not fit in what is left of the daily quota of ${r.limit} texts` : `daily quota of ${r.limit} texts used up`;
       throw new ApiError('quota_exceeded', message, { retryAfter });
     }
     const unit = rule.name.endsWith(':texts') ? 'texts' : rule.name.endsWith(':tokens') ? 'tokens' : 'requests';
     if (unit !== 'requests' && (rule.cost ?? 1) > r.limit) {
-      throw new ApiError('rate_limited', `this request's ${rule.cost} ${unit} are over the limit of ${r.limit} ${unit} per minute; send it in smaller parts`, { retryAfter });
+      throw new ApiError('rate_limited', `this request's ${rule.cost} ${unit} are over the limit of ${r.limit} ${unit} per minute; send it in smaller parts`, {
+        retryAfter,
+      });
     }
     throw new ApiError('rate_limited', `rate limit of ${r.limit} ${unit} per minute exceeded`, { retryAfter });
   }
   // Show the tightest window: the minute normally, the day once the quota nearly binds.
-  setHeaders(c, results.reduce((a, b) => (b.remaining < a.remaining ? b : a)));
+  setHeaders(
+    c,
+    results.reduce((a, b) => (b.remaining < a.remaining ? b : a)),
+  );
 }
 
 /**
@@ -78,7 +84,8 @@ export function keyCharge(c: Context<AppEnv>, opts: { texts: number | null; char
   if (opts.texts !== null) {
     const texts = Math.max(1, opts.texts);
     rules.push({ name: `key:${key.tier}:minute:texts`, tokens: t.textsPerMinute, window: 'minute', cost: texts });
-    if (opts.chars !== undefined) rules.push({ name: `key:${key.tier}:minute:tokens`, tokens: t.tokensPerMinute, window: 'minute', cost: Math.max(1, Math.ceil(opts.chars / 4)) });
+    if (opts.chars !== undefined)
+      rules.push({ name: `key:${key.tier}:minute:tokens`, tokens: t.tokensPerMinute, window: 'minute', cost: Math.max(1, Math.ceil(opts.chars / 4)) });
     rules.push({ name: `key:${key.tier}:day`, tokens: t.perDay, window: 'day', cost: texts });
   }
   return { id: key.id, rules, onRedisError: 'open' };

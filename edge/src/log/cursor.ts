@@ -11,7 +11,10 @@ export interface CursorPosition {
 // can have come from a row.
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 const payloadSchema = z.strictObject({
-  t: z.string().regex(TIMESTAMP).refine((t) => !Number.isNaN(Date.parse(t))),
+  t: z
+    .string()
+    .regex(TIMESTAMP)
+    .refine((t) => !Number.isNaN(Date.parse(t))),
   r: z.string().min(1).max(128),
   i: z.number().int().min(0).max(1_000_000),
 });

@@ -97,7 +97,9 @@ export class SupabasePredictionStore implements PredictionStore {
   async history(ownerId: string, limit: number, cur?: CursorPosition): Promise<HistoryPage> {
     let q = this.db
       .from('predictions')
-      .select('request_id,client_request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,warnings,probability,latency_ms,cached,created_at')
+      .select(
+        'request_id,client_request_id,item_index,key_id,owner_id,route,text_sha256,text_length,detector,detector_version,label,warnings,probability,latency_ms,cached,created_at',
+      )
       .eq('owner_id', ownerId)
       .order('created_at', { ascending: false })
       .order('request_id', { ascending: false })
@@ -155,9 +157,7 @@ export class MemoryPredictionStore implements PredictionStore {
   async history(ownerId: string, limit: number, cur?: CursorPosition): Promise<HistoryPage> {
     const cmp = (a: CursorPosition, b: CursorPosition) =>
       a.created_at.localeCompare(b.created_at) || a.request_id.localeCompare(b.request_id) || a.item_index - b.item_index;
-    const mine = this.rows
-      .filter((r) => r.owner_id === ownerId && (!cur || cmp(r, cur) < 0))
-      .sort((a, b) => -cmp(a, b));
+    const mine = this.rows.filter((r) => r.owner_id === ownerId && (!cur || cmp(r, cur) < 0)).sort((a, b) => -cmp(a, b));
     const page = mine.slice(0, limit);
     return { data: page, next: mine.length > limit ? positionOf(page[page.length - 1]!) : null };
   }
@@ -311,7 +311,8 @@ export class PredictionLog {
       if (raw.length === 0) return { flushed: 0, dead_lettered: 0, remaining: 0 };
       const entries = raw.map(parseSpoolEntry);
       const r = await this.store.write(entries);
-      if (r.dead_lettered > 0) this.log.warn('spool flush: the database refused records; they are in prediction_dead_letters', { dead_lettered: r.dead_lettered });
+      if (r.dead_lettered > 0)
+        this.log.warn('spool flush: the database refused records; they are in prediction_dead_letters', { dead_lettered: r.dead_lettered });
       // Trim only after the store took everything (written or set aside): an unreachable store
       // leaves the spool intact, and writing it again later is harmless (idempotent on request id).
       const last = this.spool.pipeline();

@@ -7,7 +7,11 @@ describe('POST /analyze through the detection path', () => {
   let peer: Peer;
   let gw: TestGateway;
   const analyze = (body: unknown) =>
-    gw.app.request('/analyze', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` }, body: JSON.stringify(body) });
+    gw.app.request('/analyze', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+      body: JSON.stringify(body),
+    });
 
   beforeAll(async () => {
     peer = await contractPeer();
@@ -20,7 +24,12 @@ describe('POST /analyze through the detection path', () => {
     const first = await analyze(body);
     expect(first.status).toBe(200);
     const answer = await first.json<any>();
-    expect(answer).toMatchObject({ prediction: expect.any(Number), is_fake: answer.prediction === 1, cached: false, detector: { name: 'peer', version: '1.0.0' } });
+    expect(answer).toMatchObject({
+      prediction: expect.any(Number),
+      is_fake: answer.prediction === 1,
+      cached: false,
+      detector: { name: 'peer', version: '1.0.0' },
+    });
     expect(answer.warnings.map((w: { code: string }) => w.code)).toEqual(['selector_alias', 'ignored_field', 'ignored_field']);
     const sent = JSON.parse(peer.requests.filter((r) => r.path === '/v1/detect').at(-1)!.body);
     expect(sent).toEqual({ text: TEXT, detector: 'tinylm-detector', profile: 'balanced', sentences: false });
@@ -41,7 +50,11 @@ describe('POST /analyze through the detection path', () => {
     const basic = (user: string) => ({ authorization: `Basic ${btoa(`${user}:`)}`, 'content-type': 'application/json' });
     const ok = await gw.app.request('/analyze', { method: 'POST', headers: basic(gw.keys.pro), body: JSON.stringify({ text: TEXT }) });
     expect(ok.status).toBe(200);
-    const wrong = await gw.app.request('/analyze', { method: 'POST', headers: basic('dk_live_zzzzzzzzzz_abcdefghijklmnopqrstuvwxyzABCDEF'), body: JSON.stringify({ text: TEXT }) });
+    const wrong = await gw.app.request('/analyze', {
+      method: 'POST',
+      headers: basic('dk_live_zzzzzzzzzz_abcdefghijklmnopqrstuvwxyzABCDEF'),
+      body: JSON.stringify({ text: TEXT }),
+    });
     expect(wrong.status).toBe(401);
   });
 

@@ -11,7 +11,12 @@ import { forwardExtract } from './extract.ts';
 
 /** Keyless routes for the web page: one text at a time, short texts, small files, per-address limits. */
 export const demoRoutes = new Hono<AppEnv>()
-    .post('/v1/demo/detect', limitBody((c) => c.MAX_BODY_BYTES), demoRateLimit, jsonBody(detectRequestSchema), async (c) => {
+  .post(
+    '/v1/demo/detect',
+    limitBody((c) => c.MAX_BODY_BYTES),
+    demoRateLimit,
+    jsonBody(detectRequestSchema),
+    async (c) => {
       const s = c.get('services');
       const req = c.req.valid('json');
       if (req.texts !== undefined) throw new ApiError('invalid_request', 'texts: the demo takes one text; use /v1/detect with a key for batches');
@@ -22,5 +27,11 @@ export const demoRoutes = new Hono<AppEnv>()
       // Cache scope per client address: anonymous callers must not see each other's hits either.
       const tenant = `demo:${await sha256Hex(`${s.config.CACHE_NAMESPACE}:${clientIp(c)}`)}`;
       return runDetection(c, req, { tenant, route: '/v1/demo/detect', keyId: null, ownerId: null });
-    })
-    .post('/v1/demo/extract', limitBody((c) => c.DEMO_MAX_EXTRACT_BYTES), demoRateLimit, (c) => forwardExtract(c));
+    },
+  )
+  .post(
+    '/v1/demo/extract',
+    limitBody((c) => c.DEMO_MAX_EXTRACT_BYTES),
+    demoRateLimit,
+    (c) => forwardExtract(c),
+  );

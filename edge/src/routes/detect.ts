@@ -8,19 +8,19 @@ import { jsonBody } from '../http/json-body.ts';
 import { keyCharge } from '../http/rate-limit.ts';
 
 export const detectRoutes = new Hono<AppEnv>().post(
-    '/v1/detect',
-    limitBody((c) => c.MAX_BODY_BYTES),
-    requireKey('detect'),
-    // The body is read before the limits are charged: the daily quota counts its texts.
-    jsonBody(detectRequestSchema),
-    (c) => {
-      const key = c.get('apiKey')!;
-      return runDetection(c, c.req.valid('json'), {
-        tenant: `owner:${key.ownerId}`,
-        route: '/v1/detect',
-        keyId: key.id,
-        ownerId: key.ownerId,
-        charge: (texts, chars) => keyCharge(c, { texts, chars }),
-      });
-    },
-  );
+  '/v1/detect',
+  limitBody((c) => c.MAX_BODY_BYTES),
+  requireKey('detect'),
+  // The body is read before the limits are charged: the daily quota counts its texts.
+  jsonBody(detectRequestSchema),
+  (c) => {
+    const key = c.get('apiKey')!;
+    return runDetection(c, c.req.valid('json'), {
+      tenant: `owner:${key.ownerId}`,
+      route: '/v1/detect',
+      keyId: key.id,
+      ownerId: key.ownerId,
+      charge: (texts, chars) => keyCharge(c, { texts, chars }),
+    });
+  },
+);

@@ -20,6 +20,4 @@ const DOCS_HTML = `<!doctype html>
 
 let doc: Record<string, unknown> | null = null;
 
-export const docsRoutes = new Hono<AppEnv>()
-  .get('/openapi.json', (c) => c.json((doc ??= openApiDocument())))
-  .get('/docs', (c) => c.html(DOCS_HTML));
+export const docsRoutes = new Hono<AppEnv>().get('/openapi.json', (c) => c.json((doc ??= openApiDocument()))).get('/docs', (c) => c.html(DOCS_HTML));

@@ -24,7 +24,12 @@ export async function forwardExtract(c: Context<AppEnv>): Promise<Response> {
   return passThrough(c, res);
 }
 
-export const extractRoutes = new Hono<AppEnv>().post('/v1/extract', limitBody((c) => c.MAX_EXTRACT_BYTES), requireKey('extract'), keyRateLimit({ quota: true }), async (c) => {
+export const extractRoutes = new Hono<AppEnv>().post(
+  '/v1/extract',
+  limitBody((c) => c.MAX_EXTRACT_BYTES),
+  requireKey('extract'),
+  keyRateLimit({ quota: true }),
+  async (c) => {
     const res = await forwardExtract(c);
     const key = c.get('apiKey')!;
     if (res.ok) {
@@ -32,4 +37,5 @@ export const extractRoutes = new Hono<AppEnv>().post('/v1/extract', limitBody((c
       defer(c, c.get('services').predictionLog.record({ request_id: c.get('requestId'), rows: [], usage: { key_id: key.id, day, texts: 0 } }));
     }
     return res;
-  });
+  },
+);

@@ -51,8 +51,15 @@ describe('packs and detectors from an S3-compatible bucket', () => {
     try {
       expect([...service.models.keys()]).toEqual([BUNDLED_PACK]);
       expect(service.models.get(BUNDLED_PACK)!.pack.dir).toBe(path.join(cache, 'packs', BUNDLED_PACK));
-      expect(service.registry().list().map((d) => d.name)).toEqual([BUNDLED_DETECTOR]);
-      expect(await sha256File(path.join(cache, 'packs', BUNDLED_PACK, 'model.onnx'))).toBe(await sha256File(path.join(BUNDLED_PACKS_DIR, BUNDLED_PACK, 'model.onnx')));
+      expect(
+        service
+          .registry()
+          .list()
+          .map((d) => d.name),
+      ).toEqual([BUNDLED_DETECTOR]);
+      expect(await sha256File(path.join(cache, 'packs', BUNDLED_PACK, 'model.onnx'))).toBe(
+        await sha256File(path.join(BUNDLED_PACKS_DIR, BUNDLED_PACK, 'model.onnx')),
+      );
     } finally {
       await service.stop();
     }
@@ -88,7 +95,12 @@ describe('packs and detectors from an S3-compatible bucket', () => {
     await publishPack(client, tLoc, path.join(BUNDLED_PACKS_DIR, BUNDLED_PACK));
     const published = await publishDetector(client, tLoc, detectorFile);
     const text = await fs.readFile(detectorFile, 'utf8');
-    await uploadText(client, tLoc, keyFor(tLoc, 'detectors', BUNDLED_DETECTOR, `${published.detector.version}.json`), JSON.stringify({ ...JSON.parse(text), min_tokens: 1 }));
+    await uploadText(
+      client,
+      tLoc,
+      keyFor(tLoc, 'detectors', BUNDLED_DETECTOR, `${published.detector.version}.json`),
+      JSON.stringify({ ...JSON.parse(text), min_tokens: 1 }),
+    );
     const err = await prepareArtifacts(settings(path.join(tmp, 'tampered-detector'), { MODEL_SOURCE: tampered }), silent).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as Error).message).toContain(`detectors/${BUNDLED_DETECTOR}/${published.detector.version}.json has sha256`);
@@ -131,7 +143,10 @@ describe('registry settings', () => {
     expect(() => loadConfig({ MODEL_SOURCE: 'http://bucket/x' })).toThrow(/MODEL_SOURCE/);
     expect(() => loadConfig({ S3_ENDPOINT: 'not a url' })).toThrow(/S3_ENDPOINT/);
     expect(() => loadConfig({ ORT_EXECUTION_PROVIDERS: 'cuda,gpu' })).toThrow(/ORT_EXECUTION_PROVIDERS/);
-    expect(loadConfig({ MODEL_SOURCE: 's3://models/prod/v1', ORT_EXECUTION_PROVIDERS: 'cuda' })).toMatchObject({ MODEL_SOURCE: 's3://models/prod/v1', ORT_EXECUTION_PROVIDERS: 'cuda' });
+    expect(loadConfig({ MODEL_SOURCE: 's3://models/prod/v1', ORT_EXECUTION_PROVIDERS: 'cuda' })).toMatchObject({
+      MODEL_SOURCE: 's3://models/prod/v1',
+      ORT_EXECUTION_PROVIDERS: 'cuda',
+    });
   });
 
   it('loads from the folders as they are when MODEL_SOURCE is empty', async () => {

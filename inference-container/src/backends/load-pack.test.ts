@@ -20,7 +20,8 @@ describe('model pack', () => {
 
   it('reproduces reference.json within 1e-4', async () => {
     const refs: Reference[] = JSON.parse(await fs.readFile(path.join(dir, 'reference.json'), 'utf8'));
-    const H = pack.manifest.hidden_size, last = pack.manifest.num_layers;
+    const H = pack.manifest.hidden_size,
+      last = pack.manifest.num_layers;
     for (const ref of refs) {
       const [out] = await runBatch(pack, [ref.input_ids], ALL);
       expect(maxAbsDiff(out!.mean_pooled!.subarray(last * H, last * H + 8), ref.mean_pooled_layer_last_first8)).toBeLessThan(1e-4);

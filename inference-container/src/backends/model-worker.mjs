@@ -31,7 +31,10 @@ parentPort.on('message', async (msg) => {
       out[name] = Float32Array.from(result[name].data);
       result[name].dispose?.();
     }
-    parentPort.postMessage({ type: 'result', id: msg.id, out }, Object.values(out).map((a) => a.buffer));
+    parentPort.postMessage(
+      { type: 'result', id: msg.id, out },
+      Object.values(out).map((a) => a.buffer),
+    );
   } catch (err) {
     parentPort.postMessage({ type: 'error', id: msg.id, message: String(err?.message ?? err) });
   }

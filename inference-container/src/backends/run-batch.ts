@@ -78,9 +78,7 @@ async function runOne(pack: ModelPack, seqs: number[][], outputs: readonly PackO
   for (const name of outputs) {
     const data = result[name]!;
     for (let b = 0; b < batch; b++) {
-      out[b]![name] = PER_LAYER.includes(name)
-        ? data.slice(b * perLayer, (b + 1) * perLayer)
-        : data.slice(b * width, b * width + seqs[b]!.length);
+      out[b]![name] = PER_LAYER.includes(name) ? data.slice(b * perLayer, (b + 1) * perLayer) : data.slice(b * width, b * width + seqs[b]!.length);
     }
   }
   return out;

@@ -36,7 +36,10 @@ describe('BatchQueue', () => {
     gates.shift()!();
     await Promise.all(first);
     await new Promise((r) => setImmediate(r));
-    expect(calls).toEqual([[2, 3], [4, 5, 6]]);
+    expect(calls).toEqual([
+      [2, 3],
+      [4, 5, 6],
+    ]);
     gates.shift()!();
     await Promise.all(later);
   });
@@ -103,11 +106,13 @@ describe('BatchQueue', () => {
     await expect(q.submit(seq(3), ['mean_pooled'])).rejects.toMatchObject({ code: 'not_ready' });
   });
 
-  it('serves a newcomer before the rest of another tenant\'s backlog', async () => {
+  it("serves a newcomer before the rest of another tenant's backlog", async () => {
     const r = recorder(5);
     const q = new BatchQueue(r.run, { maxBatchTokens: 20, maxWaitMs: 0, maxDepth: 1000 });
     const order: string[] = [];
-    const big = ['a', 'b', 'c'].flatMap((t) => Array.from({ length: 10 }, (_, i) => q.submit(seq(10), ['mean_pooled'], { tenant: t }).then(() => order.push(`${t}${i}`))));
+    const big = ['a', 'b', 'c'].flatMap((t) =>
+      Array.from({ length: 10 }, (_, i) => q.submit(seq(10), ['mean_pooled'], { tenant: t }).then(() => order.push(`${t}${i}`))),
+    );
     const short = q.submit(seq(3), ['mean_pooled'], { tenant: 'd' }).then(() => order.push('d'));
     await Promise.all([...big, short]);
     // The first batch was already running when d arrived; d rides in the next one or the one after.

@@ -128,9 +128,13 @@ export class BatchQueue {
     if (wait === null) return;
     const left = work.deadline - Date.now() - DEADLINE_MARGIN_MS;
     if (wait > left) {
-      throw new ApiError('deadline_unmeetable', `the work queued ahead needs about ${Math.ceil(wait)} ms; the request allows ${Math.max(0, Math.round(left))} ms`, {
-        retryAfter: Math.max(1, Math.ceil((wait - Math.max(0, left)) / 1000)),
-      });
+      throw new ApiError(
+        'deadline_unmeetable',
+        `the work queued ahead needs about ${Math.ceil(wait)} ms; the request allows ${Math.max(0, Math.round(left))} ms`,
+        {
+          retryAfter: Math.max(1, Math.ceil((wait - Math.max(0, left)) / 1000)),
+        },
+      );
     }
   }
 
@@ -191,9 +195,13 @@ export class BatchQueue {
     if (!items) {
       const list: Array<[string, Item]> = [];
       this.watched.set(signal, list);
-      signal.addEventListener('abort', () => {
-        for (const [t, i] of list) this.remove(t, i, gone(i));
-      }, { once: true });
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const [t, i] of list) this.remove(t, i, gone(i));
+        },
+        { once: true },
+      );
       items = list;
     }
     items.push([tenant, item]);
@@ -273,7 +281,10 @@ export class BatchQueue {
         this.runningTokens = realTokens;
         const started = performance.now();
         try {
-          const outs = await this.run(batch.map((i) => i.seq), batch[0]!.outputs);
+          const outs = await this.run(
+            batch.map((i) => i.seq),
+            batch[0]!.outputs,
+          );
           batch.forEach((item, k) => item.resolve(outs[k]!));
         } catch (err) {
           for (const item of batch) item.reject(err);

@@ -48,7 +48,8 @@ describe('legacy layer selectors', () => {
 
   it('answers unknown_layer for a layer the model does not have, unknown_detector for one no detector reads', async () => {
     const reg = await registry();
-    for (const layer of [9, -10, 100]) expect(() => reg.select({ model_name: 'tinylm-en-v1', layer })).toThrow(expect.objectContaining({ code: 'unknown_layer' }));
+    for (const layer of [9, -10, 100])
+      expect(() => reg.select({ model_name: 'tinylm-en-v1', layer })).toThrow(expect.objectContaining({ code: 'unknown_layer' }));
     expect(() => reg.select({ model_name: 'tinylm-en-v1', layer: -2 })).toThrow(expect.objectContaining({ code: 'unknown_detector' }));
     expect(() => reg.select({ model_name: 'other-model', layer: -1 })).toThrow(expect.objectContaining({ code: 'unknown_detector' }));
   });

@@ -43,7 +43,8 @@ export class DetectorRegistry {
       if (sha !== d.pack.sha256) throw new DetectorLoadError(`${f}: trained on ${d.pack.name} with sha256 ${d.pack.sha256}, but the loaded pack has ${sha}`);
       reg.byName.set(d.name, d);
     }
-    if (!reg.byName.has(defaultName)) throw new DetectorLoadError(`default detector '${defaultName}' is not among ${[...reg.byName.keys()].join(', ') || 'none'} in ${dir}`);
+    if (!reg.byName.has(defaultName))
+      throw new DetectorLoadError(`default detector '${defaultName}' is not among ${[...reg.byName.keys()].join(', ') || 'none'} in ${dir}`);
     return reg;
   }
 
@@ -91,7 +92,10 @@ export class DetectorRegistry {
     }
     if (!match) {
       const known = this.list().flatMap((d) => d.aliases.map((a) => `${a.model_name ?? '*'}/${a.layer ?? '*'}/${a.classifier_type ?? '*'}`));
-      throw new ApiError('unknown_detector', `no detector for model_name=${sel.model_name ?? '*'} layer=${sel.layer ?? '*'} classifier_type=${sel.classifier_type ?? '*'}; known: ${known.join(', ')}`);
+      throw new ApiError(
+        'unknown_detector',
+        `no detector for model_name=${sel.model_name ?? '*'} layer=${sel.layer ?? '*'} classifier_type=${sel.classifier_type ?? '*'}; known: ${known.join(', ')}`,
+      );
     }
     return match;
   }

@@ -62,7 +62,8 @@ function withoutTokens(series: NonNullable<TextFeatures['series']>, from: number
 export function sentenceShares(d: Detector, f: TextFeatures, text: string, spans: Array<{ start: number; end: number }>, textScore: number): number[] {
   const n = spans.length;
   if (n < 2) return spans.map(() => textScore);
-  const starts = f.encoded.starts, ends = f.encoded.ends;
+  const starts = f.encoded.starts,
+    ends = f.encoded.ends;
   const pooled = (layer: number) => f.embeddings.get(layer)!;
   const without = spans.map((span) => {
     let from = 0;
@@ -112,7 +113,10 @@ export async function detectTexts(
     const t = thresholdsFor(detector, { pooled: (l) => f.embeddings.get(l)!, series: f.series ?? { logprob: [], expected: [], variance: [] }, text });
     let label = decide(t, score, opts.profile);
     if (t.outOfDistribution) {
-      warnings.push({ code: 'out_of_distribution', message: 'the text is unlike the writing this detector was calibrated on, so its false-positive rate cannot be vouched for here' });
+      warnings.push({
+        code: 'out_of_distribution',
+        message: 'the text is unlike the writing this detector was calibrated on, so its false-positive rate cannot be vouched for here',
+      });
       label = 'uncertain';
     }
 
@@ -123,7 +127,10 @@ export async function detectTexts(
     if (language) {
       const guess = language.identify(text);
       if (guess.language !== 'en' && guess.confidence >= LANGUAGE_CONFIDENCE) {
-        warnings.push({ code: 'unsupported_language', message: `the text looks like '${guess.language}' (confidence ${guess.confidence.toFixed(2)}); this detector was trained on English` });
+        warnings.push({
+          code: 'unsupported_language',
+          message: `the text looks like '${guess.language}' (confidence ${guess.confidence.toFixed(2)}); this detector was trained on English`,
+        });
         label = 'uncertain';
       }
     }
@@ -132,7 +139,10 @@ export async function detectTexts(
       return { ...w, score: s, probability: toProb(s) };
     });
     if (f.windows.length > 1) {
-      warnings.push({ code: 'long_text_windows', message: `the text was read in ${f.windows.length} overlapping windows of at most ${source.maxSequenceLength} tokens; the verdict combines them` });
+      warnings.push({
+        code: 'long_text_windows',
+        message: `the text was read in ${f.windows.length} overlapping windows of at most ${source.maxSequenceLength} tokens; the verdict combines them`,
+      });
     }
     const result: DetectResult = {
       label,
@@ -149,7 +159,9 @@ export async function detectTexts(
     if (opts.sentences) {
       const spans = sentenceSpans(text);
       const shares = sentenceShares(detector, f, text, spans, score);
-      result.sentences = spans.map((span, i): ScoredSpan => ({ char_start: span.start, char_end: span.end, score: shares[i]!, probability: toProb(shares[i]!) }));
+      result.sentences = spans.map(
+        (span, i): ScoredSpan => ({ char_start: span.start, char_end: span.end, score: shares[i]!, probability: toProb(shares[i]!) }),
+      );
     }
     if (changedCount(item.normalized) > 0) result.normalized_text = text;
     return result;

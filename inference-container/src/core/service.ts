@@ -49,7 +49,9 @@ export class InferenceService {
       ? await (await import('@detector/registry/sync.ts')).prepareArtifacts(this.config, this.log)
       : { packsDir: this.config.MODEL_PACKS_DIR, detectorsDir: this.config.DETECTORS_DIR };
     const executionProviders = this.config.ORT_EXECUTION_PROVIDERS.split(',').filter(Boolean);
-    const names = this.config.MODEL_PACKS.split(',').map((s) => s.trim()).filter(Boolean);
+    const names = this.config.MODEL_PACKS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const name of names) {
       const pack = await loadPack(path.join(dirs.packsDir, name), {
         intraOpThreads: this.config.ORT_INTRA_OP_THREADS,
@@ -79,7 +81,10 @@ export class InferenceService {
       // One full-length window through the queue measures the model's throughput, so the very
       // first request's deadline is judged on a real number rather than admitted blind.
       const width = Math.min(pack.manifest.max_sequence_length, this.config.BATCH_MAX_TOKENS);
-      await queue.submit(Array.from({ length: width }, (_, i) => (i === 0 ? pack.manifest.bos_token_id : 1 + (i % 1000))), ['token_logprob', 'expected_logprob', 'logprob_variance']);
+      await queue.submit(
+        Array.from({ length: width }, (_, i) => (i === 0 ? pack.manifest.bos_token_id : 1 + (i % 1000))),
+        ['token_logprob', 'expected_logprob', 'logprob_variance'],
+      );
       this.models.set(pack.name, { pack, queue });
       if (!this.defaultModel) this.defaultModel = pack.name;
       this.log.info('model pack loaded', { model: pack.name, layers: pack.manifest.layers_in_outputs, max_tokens: pack.manifest.max_sequence_length });
@@ -110,7 +115,8 @@ export class InferenceService {
     const n = model.pack.manifest.layers_in_outputs;
     return layers.map((l) => {
       const idx = resolveLayer(l, n);
-      if (idx === null) throw new ApiError('unknown_layer', `layer ${l} does not exist; this model has layers 0..${n - 1} (or -${n}..-1)`, { details: { layer: l } });
+      if (idx === null)
+        throw new ApiError('unknown_layer', `layer ${l} does not exist; this model has layers 0..${n - 1} (or -${n}..-1)`, { details: { layer: l } });
       return idx;
     });
   }

@@ -21,10 +21,16 @@ async function time(name: string, upload: Upload, runs = 3): Promise<void> {
     ms.push(performance.now() - t);
   }
   const rest = ms.slice(1).sort((a, b) => a - b);
-  console.log(`${name.padEnd(34)} first ${ms[0]!.toFixed(0).padStart(5)} ms, then median ${rest[Math.floor(rest.length / 2)]!.toFixed(0).padStart(5)} ms  (${outcome})`);
+  console.log(
+    `${name.padEnd(34)} first ${ms[0]!.toFixed(0).padStart(5)} ms, then median ${rest[Math.floor(rest.length / 2)]!.toFixed(0).padStart(5)} ms  (${outcome})`,
+  );
 }
 
-const png = await makeTextPng(['The committee met on Tuesday to discuss', 'the budget for the coming year and agreed', 'to publish the minutes before the weekend.']);
+const png = await makeTextPng([
+  'The committee met on Tuesday to discuss',
+  'the budget for the coming year and agreed',
+  'to publish the minutes before the weekend.',
+]);
 await time('PNG 1000x256, 3 lines (OCR)', { bytes: png, filename: 'a.png' });
 await time('PDF, 20 pages', { bytes: await makePdf(Array.from({ length: 20 }, () => para.repeat(3))) });
 await time('DOCX, 200 paragraphs', { bytes: makeDocx(Array.from({ length: 200 }, () => para)) });

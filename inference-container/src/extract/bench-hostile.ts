@@ -16,10 +16,27 @@ const attacks: Array<[string, string, () => Promise<Uint8Array> | Uint8Array]> =
   ['PNG, 6300x6300 blank', 'blank.png', () => makeBlankPng(6300)],
   ['PDF, content stream -> 50 MB', 'inflate.pdf', () => makeInflateBombPdf(50_000_000)],
   // Not an attack: the largest picture OCR reads at full size, to show the caps leave room for it.
-  ['control: 1600x1600 page, OCR', 'page.png', () => sharp(textSvg(Array.from({ length: 30 }, (_, i) => `Line ${i}: the committee met to discuss the budget.`), { width: 1600 })).png().toBuffer()],
+  [
+    'control: 1600x1600 page, OCR',
+    'page.png',
+    () =>
+      sharp(
+        textSvg(
+          Array.from({ length: 30 }, (_, i) => `Line ${i}: the committee met to discuss the budget.`),
+          { width: 1600 },
+        ),
+      )
+        .png()
+        .toBuffer(),
+  ],
 ];
 
-console.log(`upload timeout ${limitMs} ms; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} CPUs`);
+console.log(
+  `upload timeout ${limitMs} ms; load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${os.availableParallelism()} CPUs`,
+);
 for (const [name, filename, make] of attacks) {
   if (only && !name.toLowerCase().includes(only.toLowerCase())) continue;
   const bytes = await make();

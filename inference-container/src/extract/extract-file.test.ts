@@ -13,7 +13,10 @@ const run = (u: Upload, c = cfg) => extractFile(u, c, ocr);
 const text = (s: string, filename?: string, contentType?: string): Upload => ({ bytes: Buffer.from(s, 'utf8'), filename, contentType });
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiError);
   const e = err as ApiError;
   return { code: e.code, status: e.status, message: e.message };
@@ -31,7 +34,8 @@ describe('text formats', () => {
   });
 
   it('strips Markdown markup and leaves code blocks out with a warning', async () => {
-    const md = '---\ntitle: x\n---\n# A heading\n\nSome **bold** and _italic_ text with a [link](https://example.com).\n\n```js\nconst x = 1;\n```\n\n- item one\n- item two\n';
+    const md =
+      '---\ntitle: x\n---\n# A heading\n\nSome **bold** and _italic_ text with a [link](https://example.com).\n\n```js\nconst x = 1;\n```\n\n- item one\n- item two\n';
     const r = await run(text(md, 'post.md'));
     expect(r.method).toBe('markdown');
     expect(r.media_type).toBe('text/markdown');
@@ -63,7 +67,8 @@ describe('documents', () => {
   });
 
   it('joins the wrapped lines of a PDF paragraph and mends hyphenated words', async () => {
-    const long = 'This sentence is long enough that the PDF writer wraps it over several lines of the page, and a care-\nful reader would never notice the breaks.';
+    const long =
+      'This sentence is long enough that the PDF writer wraps it over several lines of the page, and a care-\nful reader would never notice the breaks.';
     const r = await run({ bytes: await makePdf([long]) });
     expect(r.text).toBe(long.replace('-\n', ''));
   });
@@ -182,7 +187,11 @@ describe('images', () => {
 
   it('turns a JPEG upright by its EXIF orientation before reading it', async () => {
     // Stored on its side with orientation 6 ("rotate 90° clockwise to display"), as phones do.
-    const sideways = await sharp(textSvg(['Sideways photos still read fine.'], { width: 700 })).rotate(-90).jpeg({ quality: 90 }).withMetadata({ orientation: 6 }).toBuffer();
+    const sideways = await sharp(textSvg(['Sideways photos still read fine.'], { width: 700 }))
+      .rotate(-90)
+      .jpeg({ quality: 90 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const r = await run({ bytes: sideways, filename: 'photo.jpg' });
     expect(r.text.toLowerCase()).toContain('sideways photos still read fine');
   });
@@ -207,7 +216,9 @@ describe('images', () => {
   });
 
   it('answers no_text_found for an image without text', async () => {
-    const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } }).webp().toBuffer();
+    const blank = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#fff' } })
+      .webp()
+      .toBuffer();
     expect(await refusal(run({ bytes: blank, filename: 'blank.webp' }))).toMatchObject({ code: 'no_text_found', status: 422 });
   });
 });
@@ -219,7 +230,9 @@ describe('hostile and unknown uploads', () => {
   });
 
   it('names the format it refuses', async () => {
-    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } }).gif().toBuffer();
+    const gif = await sharp({ create: { width: 2, height: 2, channels: 3, background: '#000' } })
+      .gif()
+      .toBuffer();
     const r = await refusal(run({ bytes: gif, filename: 'x.png' }));
     expect(r).toMatchObject({ code: 'unsupported_media_type' });
     expect(r.message).toMatch(/GIF image/);

@@ -19,7 +19,12 @@ export interface Upload {
 const ACCEPTED = '.txt, .md, .html, .pdf, .docx, .png, .jpg or .webp';
 const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const KIND_NAME: Record<string, string> = {
-  pdf: 'a PDF', zip: 'a Word document', png: 'a PNG image', jpeg: 'a JPEG image', webp: 'a WebP image', text: 'a text file',
+  pdf: 'a PDF',
+  zip: 'a Word document',
+  png: 'a PNG image',
+  jpeg: 'a JPEG image',
+  webp: 'a WebP image',
+  text: 'a text file',
 };
 // Controls other than tab and newlines, and the replacement character, are debris of extraction.
 const DEBRIS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD]/g;
@@ -81,16 +86,23 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
         throw new ApiError('no_text_found', 'the PDF has no text layer (a scan?); upload the pages as images to read them by OCR');
       }
       if (blank > 0) warnings.push({ code: 'empty_pages', message: `${blank} of ${pages} pages have no text layer and were skipped` });
-      text = pdf.pages.map((p) => unwrapLines(tidy(p))).filter(Boolean).join('\n\n');
+      text = pdf.pages
+        .map((p) => unwrapLines(tidy(p)))
+        .filter(Boolean)
+        .join('\n\n');
       break;
     }
     case 'zip':
       method = 'docx';
       mediaType = DOCX_TYPE;
-      text = tidy(await docxToText(bytes, {
-        maxEntries: cfg.EXTRACT_MAX_ZIP_ENTRIES, maxUnzippedBytes: cfg.EXTRACT_MAX_UNZIPPED_BYTES, maxRatio: cfg.EXTRACT_MAX_ZIP_RATIO,
-        maxXmlBytes: cfg.EXTRACT_MAX_XML_BYTES,
-      }));
+      text = tidy(
+        await docxToText(bytes, {
+          maxEntries: cfg.EXTRACT_MAX_ZIP_ENTRIES,
+          maxUnzippedBytes: cfg.EXTRACT_MAX_UNZIPPED_BYTES,
+          maxRatio: cfg.EXTRACT_MAX_ZIP_RATIO,
+          maxXmlBytes: cfg.EXTRACT_MAX_XML_BYTES,
+        }),
+      );
       break;
     default: {
       const image = await prepareImage(bytes, { maxPixels: cfg.EXTRACT_MAX_PIXELS, maxSide: cfg.OCR_MAX_SIDE });

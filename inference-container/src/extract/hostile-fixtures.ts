@@ -59,7 +59,11 @@ export function makeRawPdf(objects: Array<string | Buffer>): Buffer {
 const stream = (dict: string, data: Buffer | string, deflate = false): Buffer => {
   const raw = Buffer.isBuffer(data) ? data : Buffer.from(data, 'latin1');
   const body = deflate ? zlib.deflateSync(raw, { level: 9 }) : raw;
-  return Buffer.concat([Buffer.from(`<< ${dict} /Length ${body.length}${deflate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`), body, Buffer.from('\nendstream')]);
+  return Buffer.concat([
+    Buffer.from(`<< ${dict} /Length ${body.length}${deflate ? ' /Filter /FlateDecode' : ''} >>\nstream\n`),
+    body,
+    Buffer.from('\nendstream'),
+  ]);
 };
 
 const PAGE_HEAD = ['<< /Type /Catalog /Pages 2 0 R >>', '<< /Type /Pages /Kids [3 0 R] /Count 1 >>'];

@@ -3,7 +3,34 @@
 
 /** Elements whose content is never prose a person wrote for the page's reader. */
 const SKIPPED = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'math', 'iframe', 'object', 'select', 'textarea', 'button']);
-const PARAGRAPH = new Set(['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'blockquote', 'pre', 'table', 'ul', 'ol', 'dl', 'section', 'article', 'header', 'footer', 'main', 'aside', 'nav', 'figure', 'hr', 'form', 'fieldset', 'address', 'details']);
+const PARAGRAPH = new Set([
+  'p',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'blockquote',
+  'pre',
+  'table',
+  'ul',
+  'ol',
+  'dl',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'main',
+  'aside',
+  'nav',
+  'figure',
+  'hr',
+  'form',
+  'fieldset',
+  'address',
+  'details',
+]);
 const LINE = new Set(['br', 'div', 'li', 'tr', 'dt', 'dd', 'figcaption', 'caption', 'summary', 'option', 'legend']);
 const CELL = new Set(['td', 'th']);
 
@@ -11,9 +38,36 @@ const LINE_MARK = '\u0001';
 const PARA_MARK = '\u0002';
 
 const NAMED: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ndash: '–', mdash: '—', hellip: '…',
-  lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', laquo: '«', raquo: '»', copy: '©', reg: '®', trade: '™',
-  deg: '°', middot: '·', bull: '•', times: '×', eacute: 'é', egrave: 'è', agrave: 'à', ccedil: 'ç', uuml: 'ü', ouml: 'ö', auml: 'ä', szlig: 'ß',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  ndash: '–',
+  mdash: '—',
+  hellip: '…',
+  lsquo: '‘',
+  rsquo: '’',
+  ldquo: '“',
+  rdquo: '”',
+  laquo: '«',
+  raquo: '»',
+  copy: '©',
+  reg: '®',
+  trade: '™',
+  deg: '°',
+  middot: '·',
+  bull: '•',
+  times: '×',
+  eacute: 'é',
+  egrave: 'è',
+  agrave: 'à',
+  ccedil: 'ç',
+  uuml: 'ü',
+  ouml: 'ö',
+  auml: 'ä',
+  szlig: 'ß',
 };
 
 export function decodeEntities(s: string): string {
@@ -85,9 +139,7 @@ export function htmlToText(html: string): string {
   }
   // Adjacent boundaries (</li><li>, </p><p>) make one break, a paragraph break if any of them is one.
   // Whole whitespace runs are matched (no required marker inside the pattern) so the scan stays linear.
-  const joined = out.join('').replace(/[\s\u0001\u0002]+/g, (run) =>
-    run.includes(PARA_MARK) ? '\n\n' : run.includes(LINE_MARK) ? '\n' : run,
-  );
+  const joined = out.join('').replace(/[\s\u0001\u0002]+/g, (run) => (run.includes(PARA_MARK) ? '\n\n' : run.includes(LINE_MARK) ? '\n' : run));
   return tidy(decodeEntities(joined));
 }
 

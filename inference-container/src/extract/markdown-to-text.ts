@@ -38,14 +38,16 @@ export function markdownToText(md: string): MarkdownText {
       continue;
     }
     const heading = /^\s{0,3}#{1,6}\s+/.exec(line);
-    out.push(inline(
-      (heading ? withoutClosingHashes(line.slice(heading[0].length)) : line)
-        .replace(/^\s{0,3}(>\s?)+/, '')
-        .replace(/^\s*([-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?/, '')
-        .replace(/^\s*\|/, '')
-        .replace(/\|\s*$/, '')
-        .replace(/\s\|\s/g, ' '),
-    ));
+    out.push(
+      inline(
+        (heading ? withoutClosingHashes(line.slice(heading[0].length)) : line)
+          .replace(/^\s{0,3}(>\s?)+/, '')
+          .replace(/^\s*([-*+]|\d{1,9}[.)])\s+(\[[ xX]\]\s+)?/, '')
+          .replace(/^\s*\|/, '')
+          .replace(/\|\s*$/, '')
+          .replace(/\s\|\s/g, ' '),
+      ),
+    );
   }
   return { text: tidy(htmlToTextKeepingLines(out.join('\n'))), codeRemoved };
 }

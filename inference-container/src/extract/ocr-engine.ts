@@ -54,10 +54,11 @@ export class OcrEngine {
   #load(): Promise<OcrModel> {
     if (!this.#model) {
       // Imported here, not at the top: the OCR library compiles OpenCV (about 1.4 s) when loaded.
-      this.#model = import('@gutenye/ocr-node').then(({ default: Ocr }) =>
-        Ocr.create({
-          onnxOptions: { intraOpNumThreads: this.opts.threads, interOpNumThreads: 1, executionMode: 'sequential' },
-        }) as Promise<OcrModel>,
+      this.#model = import('@gutenye/ocr-node').then(
+        ({ default: Ocr }) =>
+          Ocr.create({
+            onnxOptions: { intraOpNumThreads: this.opts.threads, interOpNumThreads: 1, executionMode: 'sequential' },
+          }) as Promise<OcrModel>,
       );
       // A failed load is retried by the next image rather than cached forever.
       this.#model.catch(() => {

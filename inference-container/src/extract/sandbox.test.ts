@@ -5,7 +5,10 @@ import { ExtractSandbox } from './sandbox.ts';
 import { makePdf, makeTextPng, testConfig } from './test-fixtures.ts';
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ApiError);
   const e = err as ApiError;
   return { code: e.code, status: e.status, message: e.message };

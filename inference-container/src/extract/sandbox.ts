@@ -107,7 +107,8 @@ export class ExtractSandbox {
 
   #release(): void {
     const next = this.#waiting.shift();
-    if (next) next(); // the slot passes straight to the next job
+    if (next)
+      next(); // the slot passes straight to the next job
     else this.#running--;
   }
 
@@ -185,7 +186,12 @@ export class ExtractSandbox {
             reject(new ApiError('extraction_timeout', `reading the file took longer than ${cfg.EXTRACT_TIMEOUT_MS / 1000} s; it was stopped`));
           } else if (why === 'memory') {
             log?.warn('extraction stopped', fields);
-            reject(new ApiError('extraction_too_large', `reading the file needed more memory than the ${heapOut ? cfg.EXTRACT_MAX_HEAP_MB : cfg.EXTRACT_MAX_RSS_MB} MB allowed; it was stopped`));
+            reject(
+              new ApiError(
+                'extraction_too_large',
+                `reading the file needed more memory than the ${heapOut ? cfg.EXTRACT_MAX_HEAP_MB : cfg.EXTRACT_MAX_RSS_MB} MB allowed; it was stopped`,
+              ),
+            );
           } else if (why === 'caller_gone') {
             reject(callerGone());
           } else {

@@ -71,14 +71,30 @@ export function decodeText(bytes: Uint8Array): string | null {
 export type TextFlavour = 'plain' | 'markdown' | 'html';
 
 const EXT_KIND: Record<string, string> = {
-  pdf: 'pdf', docx: 'zip', png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp',
-  txt: 'text', text: 'text', md: 'text', markdown: 'text', html: 'text', htm: 'text', xhtml: 'text',
+  pdf: 'pdf',
+  docx: 'zip',
+  png: 'png',
+  jpg: 'jpeg',
+  jpeg: 'jpeg',
+  webp: 'webp',
+  txt: 'text',
+  text: 'text',
+  md: 'text',
+  markdown: 'text',
+  html: 'text',
+  htm: 'text',
+  xhtml: 'text',
 };
 const TYPE_KIND: Record<string, string> = {
   'application/pdf': 'pdf',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'zip',
-  'image/png': 'png', 'image/jpeg': 'jpeg', 'image/webp': 'webp',
-  'text/plain': 'text', 'text/markdown': 'text', 'text/html': 'text', 'application/xhtml+xml': 'text',
+  'image/png': 'png',
+  'image/jpeg': 'jpeg',
+  'image/webp': 'webp',
+  'text/plain': 'text',
+  'text/markdown': 'text',
+  'text/html': 'text',
+  'application/xhtml+xml': 'text',
 };
 
 export function extensionOf(filename: string | undefined): string {

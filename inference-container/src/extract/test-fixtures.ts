@@ -98,14 +98,18 @@ export function textSvg(lines: string[], { width = 1000, fontSize = 32 } = {}): 
   const texts = lines
     .map((l, i) => `<text x="30" y="${lineHeight * (i + 1)}" font-family="DejaVu Sans" font-size="${fontSize}" fill="#111">${xmlEscape(l)}</text>`)
     .join('');
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`,
+  );
 }
 
 export const makeTextPng = (lines: string[]) => sharp(textSvg(lines)).png().toBuffer();
 
 /** A PNG whose header claims `width` x `height` pixels around one real pixel's worth of data. */
 export async function makePngBomb(width: number, height: number): Promise<Buffer> {
-  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+    .png()
+    .toBuffer();
   // IHDR is the first chunk: length (4), type (4), width (4), height (4), ..., CRC after 13 data bytes.
   png.writeUInt32BE(width, 16);
   png.writeUInt32BE(height, 20);

@@ -139,7 +139,12 @@ describe('a full queue', () => {
     const small = await startTestService({ QUEUE_MAX_WINDOWS: '2', BATCH_MAX_WAIT_MS: '1500' });
     const smallApp = createApp(small);
     try {
-      const req = () => (smallApp.request as (...a: Parameters<typeof smallApp.request>) => Promise<JsonResponse>)('/v1/embed', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ texts: ['one', 'two'] }) });
+      const req = () =>
+        (smallApp.request as (...a: Parameters<typeof smallApp.request>) => Promise<JsonResponse>)('/v1/embed', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ texts: ['one', 'two'] }),
+        });
       const first = req();
       // The first request's two windows wait out the batching delay, so the queue is full now.
       await new Promise((r) => setTimeout(r, 100));

@@ -11,7 +11,11 @@ const TOKEN = 'a'.repeat(24) + 'b'.repeat(24);
 // Not started: authentication is decided before the model matters (a passed check then meets 503 not_ready).
 const appWith = (env: Record<string, string>) => createApp(new InferenceService(loadConfig(env), createMetrics(), createLogger('silent')));
 const call = (app: ReturnType<typeof appWith>, path: string, headers: Record<string, string> = {}) =>
-  app.request(path, { method: path.startsWith('/v1/detect') ? 'POST' : 'GET', headers: { 'content-type': 'application/json', ...headers }, body: path.startsWith('/v1/detect') ? '{"text":"x"}' : undefined }) as Promise<JsonResponse>;
+  app.request(path, {
+    method: path.startsWith('/v1/detect') ? 'POST' : 'GET',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: path.startsWith('/v1/detect') ? '{"text":"x"}' : undefined,
+  }) as Promise<JsonResponse>;
 
 describe('the gateway token (INFERENCE_TOKEN)', () => {
   it('refuses every route but /health and /ready without the token', async () => {

@@ -56,7 +56,10 @@ describe('POST /v1/detect', () => {
 
   it('abstains on writing unlike anything calibrated with out_of_distribution', async () => {
     // A log excerpt: digits, brackets and no sentences, far from every human reference.
-    const text = Array.from({ length: 30 }, (_, i) => `[2026-11-27 10:${String(i).padStart(2, '0')}:07] GET /api/v2/items/${1000 + i * 37}?page=${i} 200 ${17 + i}ms`).join('\n');
+    const text = Array.from(
+      { length: 30 },
+      (_, i) => `[2026-11-27 10:${String(i).padStart(2, '0')}:07] GET /api/v2/items/${1000 + i * 37}?page=${i} 200 ${17 + i}ms`,
+    ).join('\n');
     const { result } = await (await post('/v1/detect', { text })).json();
     expect(result.label).toBe('uncertain');
     expect(result.warnings.map((w: { code: string }) => w.code)).toContain('out_of_distribution');
@@ -65,7 +68,9 @@ describe('POST /v1/detect', () => {
   it('scores sentences with character offsets into the text', async () => {
     const { result } = await (await post('/v1/detect', { text: ESSAY, sentences: true })).json();
     expect(result.sentences.length).toBe(5);
-    expect(ESSAY.slice(result.sentences[0].char_start, result.sentences[0].char_end)).toBe('Public libraries remain one of the most valuable institutions in modern society.');
+    expect(ESSAY.slice(result.sentences[0].char_start, result.sentences[0].char_end)).toBe(
+      'Public libraries remain one of the most valuable institutions in modern society.',
+    );
     for (const s of result.sentences) {
       expect(s.char_end).toBeGreaterThan(s.char_start);
       expect(s.probability).toBeGreaterThanOrEqual(0);

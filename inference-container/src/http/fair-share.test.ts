@@ -14,7 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => svc?.stop());
 
-const WORDS = 'the of river quietly budget morning engine letter garden seven winter market thought across yellow station paper careful ancient signal bridge hollow finger'.split(' ');
+const WORDS =
+  'the of river quietly budget morning engine letter garden seven winter market thought across yellow station paper careful ancient signal bridge hollow finger'.split(
+    ' ',
+  );
 /** Varied prose-like text of about `chars` characters from a seeded generator (no fixtures). */
 function text(chars: number, seed: number): string {
   let x = seed;
@@ -57,7 +60,7 @@ describe('fair share between tenants', () => {
     expect(finished[0]).toBe('d');
   });
 
-  it('refuses work it cannot finish within the caller\'s budget: 503 deadline_unmeetable with Retry-After', async () => {
+  it("refuses work it cannot finish within the caller's budget: 503 deadline_unmeetable with Retry-After", async () => {
     // One answer first, so the service has measured its throughput.
     expect((await detect({ text: text(300, 3) }, {})).status).toBe(200);
     const backlog = detect({ texts: Array.from({ length: 6 }, (_, i) => text(4_000, 900 + i)) }, { 'x-tenant': 'a' });

@@ -7,7 +7,9 @@ import { InferenceService } from '../core/service.ts';
 import { createApp } from './app.ts';
 
 // Never started: the routes and the document need no model.
-const app = createApp(new InferenceService(loadConfig({ INFERENCE_TOKEN: '0123456789abcdef0123456789abcdef-route-table' }), createMetrics(), createLogger('silent')));
+const app = createApp(
+  new InferenceService(loadConfig({ INFERENCE_TOKEN: '0123456789abcdef0123456789abcdef-route-table' }), createMetrics(), createLogger('silent')),
+);
 
 describe('the service route table', () => {
   it('lists exactly the routes the service serves', () => {

@@ -8,7 +8,8 @@ import { fitMlp, rng } from './mlp.ts';
 function blobs(n: number, d: number, shift: number, seed: number) {
   const r = rng(seed);
   const g = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
-  const X: Float64Array[] = [], y = new Uint8Array(n);
+  const X: Float64Array[] = [],
+    y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     y[i] = i % 2;
     X.push(Float64Array.from({ length: d }, (_, j) => g() + (y[i] && j < 2 ? shift : 0)));
@@ -51,16 +52,28 @@ describe('logistic regression', () => {
 describe('mlp', () => {
   it('learns a boundary a linear model cannot (XOR of two features)', () => {
     const r = rng(5);
-    const X: Float64Array[] = [], y = new Uint8Array(600);
+    const X: Float64Array[] = [],
+      y = new Uint8Array(600);
     for (let i = 0; i < 600; i++) {
-      const a = r() * 2 - 1, b = r() * 2 - 1;
+      const a = r() * 2 - 1,
+        b = r() * 2 - 1;
       X.push(Float64Array.from([a, b]));
       y[i] = a * b > 0 ? 1 : 0;
     }
     const lin = fitLogistic(X, y, { l2: 1e-4 });
     const mlp = fitMlp(X, y, { hidden: 16, l2: 1e-5, epochs: 60, lr: 1e-2, seed: 2 });
-    expect(auroc(X.map((x) => logisticScore(lin, x)), y)).toBeLessThan(0.7);
-    expect(auroc(X.map((x) => mlpScore(mlp, x)), y)).toBeGreaterThan(0.95);
+    expect(
+      auroc(
+        X.map((x) => logisticScore(lin, x)),
+        y,
+      ),
+    ).toBeLessThan(0.7);
+    expect(
+      auroc(
+        X.map((x) => mlpScore(mlp, x)),
+        y,
+      ),
+    ).toBeGreaterThan(0.95);
   });
 });
 

@@ -18,8 +18,12 @@ export function lbfgs(
   const x = Float64Array.from(x0);
   const g = new Float64Array(n);
   let loss = f(x, g);
-  const S: Float64Array[] = [], Y: Float64Array[] = [], rho: number[] = [];
-  const dir = new Float64Array(n), xNew = new Float64Array(n), gNew = new Float64Array(n);
+  const S: Float64Array[] = [],
+    Y: Float64Array[] = [],
+    rho: number[] = [];
+  const dir = new Float64Array(n),
+    xNew = new Float64Array(n),
+    gNew = new Float64Array(n);
   const dot = (a: Float64Array, b: Float64Array) => {
     let s = 0;
     for (let i = 0; i < n; i++) s += a[i]! * b[i]!;
@@ -60,7 +64,8 @@ export function lbfgs(
       if (newLoss <= loss + 1e-4 * step * slope) break;
       step *= 0.5;
     }
-    const s = new Float64Array(n), y = new Float64Array(n);
+    const s = new Float64Array(n),
+      y = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       s[i] = xNew[i]! - x[i]!;
       y[i] = gNew[i]! - g[i]!;

@@ -10,8 +10,13 @@ export interface LogisticModel {
  * L2-regularised logistic regression on already standardised rows. `l2` is the penalty on the
  * weights per example (the bias is not penalised); `sampleWeights` rebalance classes or sources.
  */
-export function fitLogistic(X: Float64Array[], y: Uint8Array, opts: { l2: number; sampleWeights?: Float64Array; maxIter?: number; init?: LogisticModel }): LogisticModel {
-  const n = X.length, d = X[0]!.length;
+export function fitLogistic(
+  X: Float64Array[],
+  y: Uint8Array,
+  opts: { l2: number; sampleWeights?: Float64Array; maxIter?: number; init?: LogisticModel },
+): LogisticModel {
+  const n = X.length,
+    d = X[0]!.length;
   const sw = opts.sampleWeights ?? new Float64Array(n).fill(1);
   const wsum = sw.reduce((a, b) => a + b, 0);
   const margins = new Float64Array(n);

@@ -22,19 +22,28 @@ export function rng(seed: number) {
 
 /** One hidden layer with GELU-free ReLU, trained with Adam on mini-batches; small and auditable. */
 export function fitMlp(
-  X: Float64Array[], y: Uint8Array,
+  X: Float64Array[],
+  y: Uint8Array,
   opts: { hidden: number; l2: number; epochs: number; lr?: number; batch?: number; seed?: number; sampleWeights?: Float64Array },
 ): MlpModel {
-  const n = X.length, d = X[0]!.length, h = opts.hidden;
+  const n = X.length,
+    d = X[0]!.length,
+    h = opts.hidden;
   const rand = rng(opts.seed ?? 1);
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const m: MlpModel = { hidden: h, w1: new Float64Array(h * d), b1: new Float64Array(h), w2: new Float64Array(h), b2: 0 };
   for (let i = 0; i < m.w1.length; i++) m.w1[i] = gauss() * Math.sqrt(2 / d);
   for (let i = 0; i < h; i++) m.w2[i] = gauss() * Math.sqrt(1 / h);
   const params = [m.w1, m.b1, m.w2];
-  const mom = params.map((p) => new Float64Array(p.length)), vel = params.map((p) => new Float64Array(p.length));
-  let mb2 = 0, vb2 = 0, t = 0;
-  const lr = opts.lr ?? 1e-3, batch = opts.batch ?? 64, b1c = 0.9, b2c = 0.999;
+  const mom = params.map((p) => new Float64Array(p.length)),
+    vel = params.map((p) => new Float64Array(p.length));
+  let mb2 = 0,
+    vb2 = 0,
+    t = 0;
+  const lr = opts.lr ?? 1e-3,
+    batch = opts.batch ?? 64,
+    b1c = 0.9,
+    b2c = 0.999;
   const sw = opts.sampleWeights ?? new Float64Array(n).fill(1);
   const order = Array.from({ length: n }, (_, i) => i);
   const act = new Float64Array(h);
@@ -46,9 +55,11 @@ export function fitMlp(
     }
     for (let start = 0; start < n; start += batch) {
       for (const g of grads) g.fill(0);
-      let gb2 = 0, wsum = 0;
+      let gb2 = 0,
+        wsum = 0;
       for (let k = start; k < Math.min(n, start + batch); k++) {
-        const i = order[k]!, row = X[i]!;
+        const i = order[k]!,
+          row = X[i]!;
         let z = m.b2;
         for (let u = 0; u < h; u++) {
           let a = m.b1[u]!;
@@ -71,9 +82,12 @@ export function fitMlp(
         }
       }
       t++;
-      const c1 = 1 - b1c ** t, c2 = 1 - b2c ** t;
+      const c1 = 1 - b1c ** t,
+        c2 = 1 - b2c ** t;
       params.forEach((p, pi) => {
-        const g = grads[pi]!, mo = mom[pi]!, ve = vel[pi]!;
+        const g = grads[pi]!,
+          mo = mom[pi]!,
+          ve = vel[pi]!;
         const decay = pi === 1 ? 0 : opts.l2;
         for (let j = 0; j < p.length; j++) {
           const gj = g[j]! / wsum + decay * p[j]!;

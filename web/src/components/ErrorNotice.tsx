@@ -28,11 +28,11 @@ export function ErrorNotice({ error }: { error: ApiFailure }) {
     <div className="notice error" role="alert">
       <p className="notice-title">{limited ? 'Too many requests' : error.status === 413 ? 'Too large' : 'Something went wrong'}</p>
       <p>{sentence(error.message)}</p>
-      {limited && left !== undefined && (
-        <p className="retry">{left > 0 ? `You can try again ${retryWords(left)}.` : 'You can try again now.'}</p>
-      )}
+      {limited && left !== undefined && <p className="retry">{left > 0 ? `You can try again ${retryWords(left)}.` : 'You can try again now.'}</p>}
       {!limited && error.retryAfter !== undefined && <p className="retry">Try again {retryWords(error.retryAfter)}.</p>}
-      <p className="code">Error code: <code>{error.code}</code></p>
+      <p className="code">
+        Error code: <code>{error.code}</code>
+      </p>
     </div>
   );
 }

@@ -1,7 +1,12 @@
 import type { Extraction } from '../App.tsx';
 
 const METHOD: Record<string, string> = {
-  plain: 'plain text', markdown: 'Markdown', html: 'a web page', pdf: 'a PDF', docx: 'a Word document', ocr: 'an image (text recognition)',
+  plain: 'plain text',
+  markdown: 'Markdown',
+  html: 'a web page',
+  pdf: 'a PDF',
+  docx: 'a Word document',
+  ocr: 'an image (text recognition)',
 };
 
 /** Says where the text in the box came from, so the user checks it before trusting the score. */

@@ -28,7 +28,12 @@ export function HighlightedText({ text, sentences }: { text: string; sentences?:
           p.probability === undefined ? (
             <span key={i}>{p.text}</span>
           ) : (
-            <mark key={i} className={`sentence band-${band(p.probability)}`} title={`AI probability ${percent(p.probability)}`} data-probability={p.probability.toFixed(3)}>
+            <mark
+              key={i}
+              className={`sentence band-${band(p.probability)}`}
+              title={`AI probability ${percent(p.probability)}`}
+              data-probability={p.probability.toFixed(3)}
+            >
               {p.text}
               <span className="visually-hidden"> (AI probability {percent(p.probability)})</span>
             </mark>

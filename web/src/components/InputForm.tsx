@@ -2,7 +2,8 @@ import type { Profile } from '@detector/contract';
 import { useId, useState, type DragEvent, type FormEvent, type ReactNode } from 'react';
 import type { Busy } from '../App.tsx';
 
-const ACCEPT = '.txt,.md,.markdown,.html,.htm,.pdf,.docx,.png,.jpg,.jpeg,.webp,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,image/png,image/jpeg,image/webp';
+const ACCEPT =
+  '.txt,.md,.markdown,.html,.htm,.pdf,.docx,.png,.jpg,.jpeg,.webp,text/plain,text/markdown,text/html,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,image/png,image/jpeg,image/webp';
 
 const PROFILES: Array<{ value: Profile; title: string; detail: string }> = [
   // The rate each setting keeps is stated once, with the result, from the detector that answered.
@@ -84,7 +85,8 @@ export function InputForm(props: Props) {
           }}
         />
         <p id={ids.fileHelp} className="help">
-          .txt, .md, .html, .pdf, .docx, or a screenshot (.png, .jpg, .webp). Up to 10 MB with an API key; the demo takes smaller files. You can also drop a file here.
+          .txt, .md, .html, .pdf, .docx, or a screenshot (.png, .jpg, .webp). Up to 10 MB with an API key; the demo takes smaller files. You can also drop a
+          file here.
         </p>
       </div>
 
@@ -113,7 +115,9 @@ export function InputForm(props: Props) {
           placeholder="dk_live_…"
         />
         <p id={ids.keyHelp} className="help">
-          {apiKey ? 'Using your key: your own limits apply and your recent checks come from your account.' : 'Without a key you use the demo, limited to a few checks a minute. Recent checks are kept in this browser only.'}
+          {apiKey
+            ? 'Using your key: your own limits apply and your recent checks come from your account.'
+            : 'Without a key you use the demo, limited to a few checks a minute. Recent checks are kept in this browser only.'}
         </p>
       </div>
 

@@ -18,7 +18,13 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
           <table data-testid="recent-account">
             <caption className="visually-hidden">Your account's recent checks</caption>
             <thead>
-              <tr><th scope="col">When</th><th scope="col">Verdict</th><th scope="col">AI probability</th><th scope="col">Length</th><th scope="col">Detector</th></tr>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Verdict</th>
+                <th scope="col">AI probability</th>
+                <th scope="col">Length</th>
+                <th scope="col">Detector</th>
+              </tr>
             </thead>
             <tbody>
               {remote.map((r) => (
@@ -27,7 +33,9 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
                   <td>{labelOf(r.label)}</td>
                   <td>{percent(r.probability)}</td>
                   <td>{r.text_length.toLocaleString()} chars</td>
-                  <td>{r.detector} {r.detector_version}</td>
+                  <td>
+                    {r.detector} {r.detector_version}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -39,13 +47,22 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
         <table data-testid="recent-local">
           <caption className="visually-hidden">Checks made in this browser</caption>
           <thead>
-            <tr><th scope="col">When</th><th scope="col">Text</th><th scope="col">Verdict</th><th scope="col">AI probability</th><th scope="col">Setting</th></tr>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Text</th>
+              <th scope="col">Verdict</th>
+              <th scope="col">AI probability</th>
+              <th scope="col">Setting</th>
+            </tr>
           </thead>
           <tbody>
             {local.map((c) => (
               <tr key={c.at}>
                 <td>{when(c.at)}</td>
-                <td className="snippet">{c.source ? <strong>{c.source}: </strong> : null}{c.snippet}</td>
+                <td className="snippet">
+                  {c.source ? <strong>{c.source}: </strong> : null}
+                  {c.snippet}
+                </td>
                 <td>{labelOf(c.label)}</td>
                 <td>{percent(c.probability)}</td>
                 <td>{c.profile}</td>

@@ -21,9 +21,10 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
   const abstained = detection.label === 'uncertain' && detection.warnings.some((w) => ABSTAIN.has(w.code));
   const verdict = VERDICT[detection.label];
   // "Uncertain" without an abstention means the score fell between the balanced and strict thresholds.
-  const detail = detection.label === 'uncertain' && !abstained
-    ? 'The score is above the balanced threshold but below the strict one: worth a closer look, not enough to flag at this setting.'
-    : verdict.detail;
+  const detail =
+    detection.label === 'uncertain' && !abstained
+      ? 'The score is above the balanced threshold but below the strict one: worth a closer look, not enough to flag at this setting.'
+      : verdict.detail;
   const scored = detection.normalized_text ?? text;
   return (
     <div className="result" data-testid="result">
@@ -34,10 +35,20 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
 
       <div className={`probability${abstained ? ' abstained' : ''}`}>
         <p>
-          <span className="big" data-testid="probability">{percent(detection.probability)}</span> probability that a language model wrote this text
+          <span className="big" data-testid="probability">
+            {percent(detection.probability)}
+          </span>{' '}
+          probability that a language model wrote this text
           {abstained && <span className="muted"> (not a verdict: the detector abstained)</span>}
         </p>
-        <div className="meter" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(detection.probability * 100)} aria-label="AI probability">
+        <div
+          className="meter"
+          role="meter"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(detection.probability * 100)}
+          aria-label="AI probability"
+        >
           <div className="meter-fill" style={{ width: percent(detection.probability) }} />
         </div>
       </div>
@@ -51,8 +62,8 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
 
       {disagrees(detection) && (
         <p className="muted" data-testid="threshold-note">
-          The verdict follows the threshold calibrated for this setting, not the 50% mark: a text is
-          flagged when its score is above the threshold, whatever the probability reads.
+          The verdict follows the threshold calibrated for this setting, not the 50% mark: a text is flagged when its score is above the threshold, whatever the
+          probability reads.
         </p>
       )}
 

@@ -11,7 +11,10 @@ export function WindowsList({ windows }: { windows: DetectResult['windows'] }) {
         {windows.map((w, i) => (
           <li key={`${w.char_start}-${w.char_end}`}>
             <span className="window-label">
-              Part {i + 1} <span className="muted">(characters {w.char_start.toLocaleString()}–{w.char_end.toLocaleString()})</span>
+              Part {i + 1}{' '}
+              <span className="muted">
+                (characters {w.char_start.toLocaleString()}–{w.char_end.toLocaleString()})
+              </span>
             </span>
             <span className={`window-bar band-${band(w.probability)}`} style={{ width: `max(2.5rem, ${percent(w.probability)})` }}>
               {percent(w.probability)}

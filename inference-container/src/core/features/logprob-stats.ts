@@ -9,9 +9,15 @@ export interface TokenSeries {
 
 export function logprobStats(s: TokenSeries): LogprobStats {
   const n = s.logprob.length;
-  let sumLp = 0, sumE = 0, sumVar = 0, sumLp2 = 0, sumNorm = 0;
+  let sumLp = 0,
+    sumE = 0,
+    sumVar = 0,
+    sumLp2 = 0,
+    sumNorm = 0;
   for (let i = 0; i < n; i++) {
-    const lp = s.logprob[i]!, e = s.expected[i]!, v = s.variance[i]!;
+    const lp = s.logprob[i]!,
+      e = s.expected[i]!,
+      v = s.variance[i]!;
     sumLp += lp;
     sumLp2 += lp * lp;
     sumE += e;

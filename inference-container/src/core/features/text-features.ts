@@ -68,7 +68,13 @@ export async function extractFeatures(pack: ModelPack, queue: BatchQueue, encode
       const perWindow = results.map((r) => layerSlice(r[key]!, layer, m.hidden_size));
       windowEmbeddings.set(layer, opts.normalize ? perWindow.map(l2normalize) : perWindow);
       // The last token's state is the last window's; means combine by positions pooled.
-      let v = opts.pooling === 'last' ? Float32Array.from(perWindow[perWindow.length - 1]!) : weightedMean(perWindow, plan.map((w) => w.end - w.start + bos));
+      let v =
+        opts.pooling === 'last'
+          ? Float32Array.from(perWindow[perWindow.length - 1]!)
+          : weightedMean(
+              perWindow,
+              plan.map((w) => w.end - w.start + bos),
+            );
       if (opts.normalize) v = l2normalize(v);
       embeddings.set(layer, v);
     }

@@ -17,11 +17,7 @@ export function planWindows(tokenCount: number, maxTokens: number, overlap: numb
   return windows;
 }
 
-export function windowSpans(
-  windows: Array<{ start: number; end: number }>,
-  starts: number[],
-  ends: number[],
-): WindowSpan[] {
+export function windowSpans(windows: Array<{ start: number; end: number }>, starts: number[], ends: number[]): WindowSpan[] {
   return windows.map((w) => ({
     token_start: w.start,
     token_end: w.end,

@@ -1,4 +1,14 @@
-import { ApiError, analyzeRequestSchema, analyzeRequestWarnings, checkBatchSize, detectRequestSchema, originalAlias, prepareText, toAnalyzeResponse, type DetectItem } from '@detector/contract';
+import {
+  ApiError,
+  analyzeRequestSchema,
+  analyzeRequestWarnings,
+  checkBatchSize,
+  detectRequestSchema,
+  originalAlias,
+  prepareText,
+  toAnalyzeResponse,
+  type DetectItem,
+} from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../core/scoring.ts';
 import { normalizeForDetection } from '../../core/normalize.ts';

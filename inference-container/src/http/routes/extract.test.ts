@@ -26,7 +26,12 @@ describe('POST /v1/extract', () => {
     const res = await upload({ file: new Blob([await makePdf(['Uploaded through the form.'])], { type: 'application/pdf' }) }, 'a.pdf');
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
-      text: 'Uploaded through the form.', media_type: 'application/pdf', method: 'pdf', pages: 1, chars: 26, warnings: [],
+      text: 'Uploaded through the form.',
+      media_type: 'application/pdf',
+      method: 'pdf',
+      pages: 1,
+      chars: 26,
+      warnings: [],
     });
   });
 
@@ -49,7 +54,9 @@ describe('POST /v1/extract', () => {
 
   it('answers 400 for a malformed multipart body', async () => {
     const res = (await app.request('/v1/extract', {
-      method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nbroken',
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: '--xyz\r\nbroken',
     })) as JsonResponse;
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe('invalid_request');

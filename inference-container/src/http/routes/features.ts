@@ -11,7 +11,11 @@ export const featureRoutes = new Hono<AppEnv>().post('/v1/features', async (c) =
   const layers = s.resolveLayers(model, body.layers);
   const texts = prepareTexts(body.texts, { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: s.config.MAX_BATCH_TEXTS });
   const feats = await s.features(model, texts, {
-    layers, pooling: body.pooling, normalize: body.normalize, logprob: body.logprob, perToken: body.per_token,
+    layers,
+    pooling: body.pooling,
+    normalize: body.normalize,
+    logprob: body.logprob,
+    perToken: body.per_token,
   });
   return c.json({
     model: model.pack.name,
