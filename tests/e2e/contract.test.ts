@@ -61,6 +61,21 @@ function sendEarlyRefused(url: string, c: Case): Promise<Response> {
   });
 }
 
+/**
+ * A refusal can come before the server has read the whole body (a busy service answers 503 from
+ * the headers); fetch then fails with EPIPE while writing. Such a case is sent again with the
+ * headers first, so the answer the server gave is what gets checked.
+ */
+async function send(url: string, c: Case): Promise<Response> {
+  try {
+    return await fetch(url, { method: c.method, headers: c.headers, body: c.body });
+  } catch (err) {
+    const code = (err as { cause?: { code?: string } }).cause?.code;
+    if ((code === 'EPIPE' || code === 'ECONNRESET') && typeof c.body === 'string') return sendEarlyRefused(url, c);
+    throw err;
+  }
+}
+
 function validators(doc: Json, id: string) {
   const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: false });
   // Refs in the document point at #/components/schemas/...: give that root an id to resolve against.
@@ -195,7 +210,7 @@ async function walk(
 
   const check = async (opKey: string, op: Json, c: Case) => {
     const url = `${baseUrl}${c.path}${c.query ? `?${c.query}` : ''}`;
-    const res = c.name === OVER_LIMIT ? await sendEarlyRefused(url, c) : await fetch(url, { method: c.method, headers: c.headers, body: c.body });
+    const res = c.name === OVER_LIMIT ? await sendEarlyRefused(url, c) : await send(url, c);
     const declared = op.responses[String(res.status)] as Json | undefined;
     const record = (problem: string | null) => observations.push({ service, op: opKey, name: c.name, status: res.status, problem });
     if (!declared) {
