@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { startState } from './start-state.ts';
-import { readState, ROOT, stackDown, stackUp } from './stack.ts';
+import { alive, readState, ROOT, stackDown, stackUp } from './stack.ts';
 
 const [command = 'status', ...rest] = process.argv.slice(2);
 const dir = path.resolve(process.env.STACK_DIR ?? path.join(ROOT, '.stack'));
@@ -34,14 +34,6 @@ switch (command) {
     await stackDown({ dir });
     break;
   case 'status': {
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     const state = readState(dir);
     if (!state) console.log('no stack is running (pnpm stack up)');
     else {

@@ -118,7 +118,8 @@ export function launch(spec: ComponentSpec): Running {
   return { ...spec, pid: child.pid };
 }
 
-const alive = (pid: number) => {
+/** Whether a process with this pid still exists (signal 0 checks without sending anything). */
+export const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
     return true;

@@ -19,7 +19,7 @@ import { configSchema, loadConfig } from '../../edge/src/config.ts';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded-db.ts';
 import { signJwt } from './jwt.ts';
 import { startState, type StartState } from './start-state.ts';
-import { freePort, postgrestBinary, ROOT, terminate, waitForUrl } from './stack.ts';
+import { alive, freePort, postgrestBinary, ROOT, terminate, waitForUrl } from './stack.ts';
 import { startRestPrefixProxy } from './rest-prefix-proxy.ts';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
@@ -87,15 +87,6 @@ function writeSecretFile(file: string, content: string): void {
   writeFileSync(file, content, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 // ---- checks before anything starts ----
 const fromUser = gatewaySettings();

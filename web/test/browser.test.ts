@@ -3,7 +3,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './chromium.ts';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf, makeTextPng } from '../../inference-container/src/extract/test-fixtures.ts';
@@ -53,21 +54,7 @@ beforeAll(async () => {
   gateway = await startGateway(inference.url, dist, { STATIC_API_KEYS: `${API_KEY}:pro:${OWNER}`, DEMO_PER_IP_PER_MINUTE: '8' });
   await fs.mkdir(shots, { recursive: true });
   profileDir = await fs.mkdtemp(path.join(os.tmpdir(), 'detector-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  context = await launchChromium(profileDir, { width: 1280, height: 900 });
   page = context.pages()[0] ?? (await context.newPage());
 });
 
