@@ -37,7 +37,7 @@ const OVER_LIMIT = 'over the body limit';
  * if no answer came for them, so the refusal is read whichever way the server does it.
  */
 function sendEarlyRefused(url: string, c: Case): Promise<Response> {
-  const body = Buffer.from(c.body as string);
+  const body = typeof c.body === 'string' ? Buffer.from(c.body) : Buffer.from(c.body as Uint8Array);
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = http.request(url, { method: c.method, headers: { ...c.headers, 'content-length': String(body.length) } }, (res) => {
@@ -63,16 +63,23 @@ function sendEarlyRefused(url: string, c: Case): Promise<Response> {
 
 /**
  * A refusal can come before the server has read the whole body (a busy service answers 503 from
- * the headers); fetch then fails with EPIPE while writing. Such a case is sent again with the
- * headers first, so the answer the server gave is what gets checked.
+ * the headers, a missing credential 401); fetch then fails with EPIPE while writing. Such a case is
+ * sent again with the headers first, its body encoded as fetch would (multipart included), so the
+ * answer the server gave is what gets checked.
  */
 async function send(url: string, c: Case): Promise<Response> {
   try {
     return await fetch(url, { method: c.method, headers: c.headers, body: c.body });
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code;
-    if ((code === 'EPIPE' || code === 'ECONNRESET') && typeof c.body === 'string') return sendEarlyRefused(url, c);
-    throw err;
+    if (code !== 'EPIPE' && code !== 'ECONNRESET') throw err;
+    const encoded = new Request(url, { method: c.method, headers: c.headers, body: c.body });
+    const body = new Uint8Array(await encoded.arrayBuffer());
+    const headers: Record<string, string> = {};
+    encoded.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    return sendEarlyRefused(url, { ...c, headers, body });
   }
 }
 
