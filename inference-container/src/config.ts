@@ -56,7 +56,7 @@ export const configSchema = z
     /** Megabytes one [tokens x vocab] float tensor of the log-probability statistics may take in one
      *  model call; a batch asking for them is run in slices under it. ONNX Runtime holds several such
      *  tensors at once, so this, not BATCH_MAX_TOKENS, sets the service's peak memory. 0 = no limit. */
-    BATCH_MAX_VOCAB_MB: int(40, 0),
+    BATCH_MAX_VOCAB_MB: int(30, 0),
     /** With the model idle a window runs at once; a non-zero value makes it wait this long for company. */
     BATCH_MAX_WAIT_MS: int(0, 0),
     /** Windows one request may need, and waiting in the queue before new requests are turned away with 503
