@@ -118,6 +118,31 @@ export function launch(spec: ComponentSpec): Running {
   return { ...spec, pid: child.pid };
 }
 
+/**
+ * `wrangler dev` for the gateway on 127.0.0.1: its own port, inspector port, secrets file and state
+ * folder, no interactive session. `extra` adds what one caller needs (assets, scheduled triggers).
+ */
+export function wranglerDevArgs(o: { port: number; inspectorPort: number; envFile: string; persistTo: string; extra?: string[] }): string[] {
+  return [
+    path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
+    'dev',
+    '--config',
+    path.join(ROOT, 'wrangler.toml'),
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(o.port),
+    '--inspector-port',
+    String(o.inspectorPort),
+    '--env-file',
+    o.envFile,
+    '--persist-to',
+    o.persistTo,
+    '--show-interactive-dev-session=false',
+    ...(o.extra ?? []),
+  ];
+}
+
 /** Whether a process with this pid still exists (signal 0 checks without sending anything). */
 export const alive = (pid: number) => {
   try {
@@ -401,26 +426,13 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       {
         name: 'gateway',
         command: node,
-        args: [
-          path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
-          'dev',
-          '--config',
-          path.join(ROOT, 'wrangler.toml'),
-          '--ip',
-          '127.0.0.1',
-          '--port',
-          String(gatewayPort),
-          '--inspector-port',
-          String(inspectorPort),
-          '--env-file',
-          workerEnvFile,
-          '--persist-to',
-          path.join(dir, 'wrangler-state'),
-          '--test-scheduled',
-          '--show-interactive-dev-session=false',
-          '--log-level',
-          'warn',
-        ],
+        args: wranglerDevArgs({
+          port: gatewayPort!,
+          inspectorPort: inspectorPort!,
+          envFile: workerEnvFile,
+          persistTo: path.join(dir, 'wrangler-state'),
+          extra: ['--test-scheduled', '--log-level', 'warn'],
+        }),
         // No telemetry and no fetch of Cloudflare's request metadata: nothing leaves the machine.
         env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: '1' },
         cwd: ROOT,

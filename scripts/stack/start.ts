@@ -19,7 +19,7 @@ import { configSchema, loadConfig } from '../../edge/src/config.ts';
 import { openEmbeddedDatabase, type EmbeddedDatabase } from './embedded-db.ts';
 import { signJwt } from './jwt.ts';
 import { startState, type StartState } from './start-state.ts';
-import { alive, freePort, postgrestBinary, ROOT, terminate, waitForUrl } from './stack.ts';
+import { alive, freePort, postgrestBinary, ROOT, terminate, waitForUrl, wranglerDevArgs } from './stack.ts';
 import { startRestPrefixProxy } from './rest-prefix-proxy.ts';
 
 const port = (def: number) => z.coerce.number().int().min(1).max(65535).default(def);
@@ -197,23 +197,7 @@ try {
   start(
     'gateway',
     process.execPath,
-    [
-      path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
-      'dev',
-      '--config',
-      path.join(ROOT, 'wrangler.toml'),
-      '--port',
-      String(settings.GATEWAY_PORT),
-      '--ip',
-      '127.0.0.1',
-      '--inspector-port',
-      String(inspectorPort),
-      '--env-file',
-      workerEnvFile,
-      '--persist-to',
-      path.join(dataDir, 'wrangler-state'),
-      '--show-interactive-dev-session=false',
-    ],
+    wranglerDevArgs({ port: settings.GATEWAY_PORT, inspectorPort, envFile: workerEnvFile, persistTo: path.join(dataDir, 'wrangler-state') }),
     // No telemetry and no fetch of Cloudflare's request metadata: nothing leaves the machine.
     { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' },
   );

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort, launch, ROOT, terminate, waitForUrl } from '../../scripts/stack/stack.ts';
+import { freePort, launch, ROOT, terminate, waitForUrl, wranglerDevArgs } from '../../scripts/stack/stack.ts';
 
 /**
  * The real gateway under `wrangler dev` (workerd), in front of the given inference service, with
@@ -28,28 +28,14 @@ export async function startGateway(
   const gateway = launch({
     name: 'gateway',
     command: process.execPath,
-    args: [
-      path.join(ROOT, 'edge/node_modules/wrangler/bin/wrangler.js'),
-      'dev',
-      '--config',
-      path.join(ROOT, 'wrangler.toml'),
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--inspector-port',
-      String(inspectorPort),
-      '--env-file',
+    args: wranglerDevArgs({
+      port,
+      inspectorPort,
       envFile,
-      '--persist-to',
-      path.join(dir, 'state'),
+      persistTo: path.join(dir, 'state'),
       // Its own build of the page: web/dist may be rebuilt by an install while the test runs.
-      '--assets',
-      assetsDir,
-      '--show-interactive-dev-session=false',
-      '--log-level',
-      'warn',
-    ],
+      extra: ['--assets', assetsDir, '--log-level', 'warn'],
+    }),
     env: { WRANGLER_SEND_METRICS: 'false', CI: '1' },
     cwd: ROOT,
     log,
