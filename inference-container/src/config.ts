@@ -55,8 +55,11 @@ export const configSchema = z
     BATCH_MAX_TOKENS: int(2048, 1),
     /** Megabytes one [tokens x vocab] float tensor of the log-probability statistics may take in one
      *  model call; a batch asking for them is run in slices under it. ONNX Runtime holds several such
-     *  tensors at once, so this, not BATCH_MAX_TOKENS, sets the service's peak memory. 0 = no limit. */
-    BATCH_MAX_VOCAB_MB: int(30, 0),
+     *  tensors at once, so this, not BATCH_MAX_TOKENS, sets the service's peak memory. 0 = no limit.
+     *  Each slice runs the whole model on its share, and throughput grows with the slice: measured
+     *  with 32 clients, 48 MB gave about 455 MB peak at 0.94 of unsliced throughput, 30 MB 360 MB at
+     *  0.90, unsliced 720-780 MB. */
+    BATCH_MAX_VOCAB_MB: int(48, 0),
     /** With the model idle a window runs at once; a non-zero value makes it wait this long for company. */
     BATCH_MAX_WAIT_MS: int(0, 0),
     /** Windows one request may need, and waiting in the queue before new requests are turned away with 503

@@ -103,6 +103,12 @@ describe('pack verification', () => {
     await expect(loadPack(bad, { intraOpThreads: 1 })).rejects.toBeInstanceOf(PackError);
   });
 
+  it('refuses a pack without a model before building a session', async () => {
+    const bad = await copyPack(() => {});
+    await fs.rm(path.join(bad, 'model.onnx'));
+    await expect(loadPack(bad, { intraOpThreads: 1 })).rejects.toThrow(/has no model.onnx/);
+  });
+
   it('refuses an invalid manifest', async () => {
     const bad = await copyPack((m) => delete m.hidden_size);
     await expect(loadPack(bad, { intraOpThreads: 1 })).rejects.toThrow(/manifest/);

@@ -8,6 +8,8 @@ import * as ort from 'onnxruntime-node';
 let session;
 try {
   session = await ort.InferenceSession.create(workerData.modelPath, workerData.options);
+  // With --expose-gc (the image's entrypoint): let go of what building the session left behind.
+  globalThis.gc?.();
   parentPort.postMessage({ type: 'ready', inputNames: session.inputNames, outputNames: session.outputNames });
 } catch (err) {
   parentPort.postMessage({ type: 'failed', message: String(err?.message ?? err) });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApiError, hasLegacySelector, type LegacySelector } from '@detector/contract';
 import { resolveLayer } from './features/pooling.ts';
 import { detectorSchema, type Detector } from '@detector/detector-kit/schema.ts';
+import { withPackedPoints } from '@detector/detector-kit/local-calibration.ts';
 
 export class DetectorLoadError extends Error {
   override name = 'DetectorLoadError';
@@ -41,7 +42,7 @@ export class DetectorRegistry {
       // A detector trained on other weights would score garbage; refuse it rather than serve it.
       if (sha === undefined) continue;
       if (sha !== d.pack.sha256) throw new DetectorLoadError(`${f}: trained on ${d.pack.name} with sha256 ${d.pack.sha256}, but the loaded pack has ${sha}`);
-      reg.byName.set(d.name, d);
+      reg.byName.set(d.name, d.local_calibration ? { ...d, local_calibration: withPackedPoints(d.local_calibration) } : d);
     }
     if (!reg.byName.has(defaultName))
       throw new DetectorLoadError(`default detector '${defaultName}' is not among ${[...reg.byName.keys()].join(', ') || 'none'} in ${dir}`);

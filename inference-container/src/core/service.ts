@@ -7,7 +7,7 @@ import { extractFeatures, planFor, type ExtractOptions, type TextFeatures } from
 import { resolveLayer } from './features/pooling.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import { loadPack, type ModelPack } from '../backends/load-pack.ts';
+import { loadPack, readManifest, type ModelPack } from '../backends/load-pack.ts';
 import { runBatch, vocabTokenBudget } from '../backends/run-batch.ts';
 import type { FeatureSource } from './scoring.ts';
 import { DetectorRegistry } from './detector-catalogue.ts';
@@ -52,13 +52,39 @@ export class InferenceService {
     const names = this.config.MODEL_PACKS.split(',')
       .map((s) => s.trim())
       .filter(Boolean);
-    for (const name of names) {
-      const pack = await loadPack(path.join(dirs.packsDir, name), {
-        intraOpThreads: this.config.ORT_INTRA_OP_THREADS,
-        executionProviders,
-        cpuMemArena: this.config.ORT_CPU_MEM_ARENA === 'on',
-        memPattern: this.config.ORT_MEM_PATTERN === 'on',
-      });
+    const manifests = await Promise.all(names.map((name) => readManifest(path.join(dirs.packsDir, name))));
+    const loadAt = (i: number) =>
+      loadPack(
+        path.join(dirs.packsDir, names[i]!),
+        {
+          intraOpThreads: this.config.ORT_INTRA_OP_THREADS,
+          executionProviders,
+          cpuMemArena: this.config.ORT_CPU_MEM_ARENA === 'on',
+          memPattern: this.config.ORT_MEM_PATTERN === 'on',
+        },
+        manifests[i],
+      );
+    // The first session starts building on its thread before this one gets busy with detectors.
+    let next = names.length > 0 ? loadAt(0) : null;
+    next?.catch(() => {});
+    // Detectors are checked against the packs' recorded sha256 (loadPack holds each file to it), so
+    // they load on this thread while the model sessions are built on theirs.
+    const detectors =
+      opts.detectors !== false
+        ? DetectorRegistry.load(
+            dirs.detectorsDir,
+            this.config.DEFAULT_DETECTOR,
+            new Map(manifests.map((m) => [m.name, m.model_sha256])),
+            new Map(manifests.map((m) => [m.name, m.layers_in_outputs])),
+          )
+        : null;
+    // Each is awaited below; a failure is reported there, not as an unhandled rejection meanwhile.
+    detectors?.catch(() => {});
+    language?.catch(() => {});
+    for (let i = 0; i < names.length; i++) {
+      // Packs load one after another: two sessions building at once would double the peak.
+      const pack = await (next ?? loadAt(i));
+      next = null;
       const vocabTokens = vocabTokenBudget(this.config.BATCH_MAX_VOCAB_MB, pack.manifest.vocab_size);
       const queue = new BatchQueue(
         (seqs, outputs) => runBatch(pack, seqs, outputs, vocabTokens),
@@ -91,10 +117,8 @@ export class InferenceService {
       if (!this.defaultModel) this.defaultModel = pack.name;
       this.log.info('model pack loaded', { model: pack.name, layers: pack.manifest.layers_in_outputs, max_tokens: pack.manifest.max_sequence_length });
     }
-    if (opts.detectors !== false) {
-      const shas = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.model_sha256]));
-      const layers = new Map([...this.models.values()].map((m) => [m.pack.name, m.pack.manifest.layers_in_outputs]));
-      this.detectors = await DetectorRegistry.load(dirs.detectorsDir, this.config.DEFAULT_DETECTOR, shas, layers);
+    if (detectors) {
+      this.detectors = await detectors;
       this.language = await language;
     }
     this.ready = true;
