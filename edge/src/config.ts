@@ -139,6 +139,17 @@ export const configSchema = z
     REDIS_WRITE_WINDOW_MS: int(5, 0),
     MEMORY_PREDICTIONS: int(1_000, 10),
 
+    /**
+     * Send a keyed caller's single text to the model while Redis checks its limits and the cache,
+     * instead of after (detect/speculation.ts): a miss then costs one wait, not two. A refusal or a
+     * cache hit cancels the call.
+     */
+    SPECULATIVE_INFERENCE: bool(true),
+    /** Speculation stops while more than this share of Redis cache reads hit (each would cancel a model call). */
+    SPECULATE_MAX_HIT_RATE: z.coerce.number().min(0).max(1).default(0.25),
+    /** ...and for a caller whose tightest window had less than this share left at its last check. */
+    SPECULATE_MIN_ROOM: z.coerce.number().min(0).max(1).default(0.2),
+
     /** Optional hosted classifiers; off unless a token is set. */
     HF_API_TOKEN: z.string().min(1).optional(),
     HF_API_URL: z.url().default('https://router.huggingface.co/hf-inference/models'),

@@ -9,6 +9,7 @@ import { CursorCodec } from './log/cursor.ts';
 import { createLogger, type Logger } from './log/logger.ts';
 import { MemoryPredictionStore, PredictionLog, SupabasePredictionStore, type PredictionStore } from './log/predictions.ts';
 import { BackendPool } from './backends/backend-pool.ts';
+import { SpeculationGate } from './detect/speculation.ts';
 import type { HfOptions } from './backends/hf-backend.ts';
 
 /** Everything a request handler needs, built once per isolate from the validated config. */
@@ -32,6 +33,8 @@ export interface Services {
   detectorVersions: Map<string, string>;
   /** Background work when there is no ExecutionContext (in-process tests). */
   pending: Set<Promise<unknown>>;
+  /** When a miss may go to the model before Redis has answered. */
+  speculation: SpeculationGate;
   mode: { redis: 'upstash' | 'memory'; database: 'supabase' | 'memory' };
 }
 
@@ -114,6 +117,12 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
     supabase,
     detectorVersions: new Map(),
     pending,
+    speculation: new SpeculationGate({
+      // Without Redis the checks are in isolate memory and cost nothing to wait for.
+      enabled: config.SPECULATIVE_INFERENCE && redis !== null,
+      maxHitRate: config.SPECULATE_MAX_HIT_RATE,
+      minRoom: config.SPECULATE_MIN_ROOM,
+    }),
     mode: { redis: redis ? 'upstash' : 'memory', database: supabase ? 'supabase' : 'memory' },
   };
 }

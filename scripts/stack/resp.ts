@@ -43,7 +43,7 @@ export class RespClient {
   /** Connects, and authenticates first when the server has a password (requirepass). */
   static async connect(port: number, host = '127.0.0.1', password?: string): Promise<RespClient> {
     const client = await new Promise<RespClient>((resolve, reject) => {
-      const socket = net.createConnection({ port, host }, () => {
+      const socket = net.createConnection({ port, host, noDelay: true }, () => {
         socket.off('error', reject);
         resolve(new RespClient(socket));
       });

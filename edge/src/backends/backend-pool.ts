@@ -29,6 +29,13 @@ export interface ForwardRequest {
   body?: ArrayBuffer | string;
   /** Whose fair share of model time this counts against (sent as X-Tenant). */
   tenant?: string;
+  /** The caller no longer wants the answer (a speculative call that Redis overtook). */
+  signal?: AbortSignal;
+}
+
+/** The caller cancelled: nobody waits for this answer, and no backend is to blame. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
 }
 
 /** Codes of a 503 that says "busy", not "broken": the backend is healthy and its circuit stays closed. */
@@ -66,6 +73,7 @@ export class BackendPool {
     const tried = new Set<Backend>();
     let lastError: unknown = null;
     for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+      if (req.signal?.aborted) throw new CancelledError('the request was cancelled');
       const backend = await this.pick(tried);
       if (!backend) break;
       tried.add(backend);
@@ -97,6 +105,7 @@ export class BackendPool {
         backend.breaker.success();
         return res;
       } catch (err) {
+        if (err instanceof CancelledError) throw err;
         if (err instanceof TimeoutError) {
           backend.breaker.failure();
           throw new ApiError('timeout', `the inference service did not answer within ${this.opts.timeoutMs} ms`);
@@ -115,6 +124,8 @@ export class BackendPool {
   private async send(backend: Backend, req: ForwardRequest, timeoutMs: number): Promise<Response> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
+    const cancel = () => controller.abort();
+    req.signal?.addEventListener('abort', cancel, { once: true });
     try {
       // The backend refuses work it cannot finish within this budget instead of letting it time out here.
       const headers: Record<string, string> = { ...req.headers, 'x-request-budget-ms': String(timeoutMs) };
@@ -129,10 +140,12 @@ export class BackendPool {
       const body = await withTimeout(res.arrayBuffer(), timeoutMs, `inference ${req.path} body`);
       return new Response(body, { status: res.status, headers: res.headers });
     } catch (err) {
+      if (req.signal?.aborted) throw new CancelledError(String(err));
       if (controller.signal.aborted) throw new TimeoutError(String(err));
       throw err;
     } finally {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', cancel);
     }
   }
 

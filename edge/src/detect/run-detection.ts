@@ -40,7 +40,7 @@ function answerOptions(req: DetectRequest): Record<string, unknown> {
 }
 
 /** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */
-async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[], tenant: string): Promise<ItemOutcome[] | Response> {
+async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[], tenant: string, signal?: AbortSignal): Promise<ItemOutcome[] | Response> {
   const s = c.get('services');
   const hfModel = hfModelOf(req.detector);
   if (hfModel !== null) {
@@ -57,6 +57,7 @@ async function compute(c: Context<AppEnv>, req: DetectRequest, texts: string[], 
     headers: { 'content-type': 'application/json', 'x-request-id': c.get('requestId') },
     body,
     tenant: await inferenceTenant(tenant),
+    signal,
   });
   // The backend's own errors (unknown detector, text too long...) pass through unchanged.
   if (!res.ok) return passThrough(c, res);
@@ -136,28 +137,46 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
     outcomes.push(null);
     keys.push(await cacheKey(s.config.CACHE_NAMESPACE, scope, text));
   }
+  // A keyed caller's single text goes to the model now, beside the round trip to Redis, when the
+  // gate judges a refusal or a hit unlikely (detect/speculation.ts); Redis's answer still decides.
+  const readsRedis = !batch && keys[0] != null && !s.cache.holdsLocally(keys[0]);
+  const speculating = readsRedis && who.keyId !== null && charge !== null && hfModelOf(req.detector) === null && s.speculation.allows(charge.id);
+  const cancel = new AbortController();
+  const early = speculating ? compute(c, req, texts, who.tenant, cancel.signal) : null;
+  // Observed below when used; a cancelled or unused call's failure is nobody's answer.
+  early?.catch(() => {});
   // The limits and the cache reads in one round trip to Redis.
-  const found = await chargeAndRead<DetectResult>(
-    c,
-    charge,
-    keys.filter((k): k is string => k !== null),
-  );
+  let found: Map<string, DetectResult>;
+  try {
+    found = await chargeAndRead<DetectResult>(
+      c,
+      charge,
+      keys.filter((k): k is string => k !== null),
+    );
+  } catch (err) {
+    cancel.abort();
+    throw err;
+  }
   keys.forEach((key, i) => {
     const hit = key === null ? undefined : found.get(key);
     // A hit from before a detector release is stale even inside its TTL.
     if (hit && (!knownVersion || hit.detector.version === knownVersion)) outcomes[i] = { result: hit, cached: true };
   });
+  if (readsRedis) s.speculation.noteRead(outcomes[0] !== null);
+  if (early && outcomes[0] !== null) cancel.abort();
 
   const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
   // Cache writes and the prediction log leave together, after the answer.
   const after = new RoundTrip(s.redis);
   if (missing.length > 0) {
-    const computed = await compute(
-      c,
-      req,
-      missing.map((i) => texts[i]!),
-      who.tenant,
-    );
+    const computed = early
+      ? await early
+      : await compute(
+          c,
+          req,
+          missing.map((i) => texts[i]!),
+          who.tenant,
+        );
     if (computed instanceof Response) return computed;
     missing.forEach((i, j) => {
       const o = computed[j]!;

@@ -43,6 +43,7 @@ async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome)
     outcome = await s.fallbackLimiter.limitAll(charge.id, charge.rules);
   }
   const { results, refused } = outcome;
+  s.speculation.noteLimits(charge.id, results, refused >= 0);
   if (refused >= 0) {
     const r = results[refused]!;
     const rule = charge.rules[refused]!;
