@@ -149,6 +149,11 @@ export const configSchema = z
     SPECULATE_MAX_HIT_RATE: z.coerce.number().min(0).max(1).default(0.25),
     /** ...and for a caller whose tightest window had less than this share left at its last check. */
     SPECULATE_MIN_ROOM: z.coerce.number().min(0).max(1).default(0.2),
+    /**
+     * Answer a text the isolate holds in its cache before the caller's limits are checked, for a
+     * caller with room; the charge follows the answer, summed with others' over REDIS_WRITE_WINDOW_MS.
+     */
+    UNCHECKED_CACHE_HITS: bool(true),
 
     /** Optional hosted classifiers; off unless a token is set. */
     HF_API_TOKEN: z.string().min(1).optional(),

@@ -10,6 +10,7 @@ import { createLogger, type Logger } from './log/logger.ts';
 import { MemoryPredictionStore, PredictionLog, SupabasePredictionStore, type PredictionStore } from './log/predictions.ts';
 import { BackendPool } from './backends/backend-pool.ts';
 import { SpeculationGate } from './detect/speculation.ts';
+import { DeferredCharges } from './limits/deferred-charges.ts';
 import type { HfOptions } from './backends/hf-backend.ts';
 
 /** Everything a request handler needs, built once per isolate from the validated config. */
@@ -33,8 +34,10 @@ export interface Services {
   detectorVersions: Map<string, string>;
   /** Background work when there is no ExecutionContext (in-process tests). */
   pending: Set<Promise<unknown>>;
-  /** When a miss may go to the model before Redis has answered. */
+  /** When a miss may go to the model before Redis has answered, and a cached text be answered before its check. */
   speculation: SpeculationGate;
+  /** Charges for answers given before their check, summed and sent after. */
+  deferredCharges: DeferredCharges;
   mode: { redis: 'upstash' | 'memory'; database: 'supabase' | 'memory' };
 }
 
@@ -77,6 +80,13 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
   };
 
   const fallbackLimiter = new MemoryLimiter(overrides.now);
+  const speculation = new SpeculationGate({
+    // Without Redis the checks are in isolate memory and cost nothing to wait for.
+    enabled: config.SPECULATIVE_INFERENCE && redis !== null,
+    uncheckedHits: config.UNCHECKED_CACHE_HITS && redis !== null,
+    maxHitRate: config.SPECULATE_MAX_HIT_RATE,
+    minRoom: config.SPECULATE_MIN_ROOM,
+  });
   const limiter = redis ? new RedisLimiter(redis, config.REDIS_TIMEOUT_MS, overrides.now) : fallbackLimiter;
   const predictions = supabase ? new SupabasePredictionStore(supabase, config.REDIS_TIMEOUT_MS * 5) : new MemoryPredictionStore(config.MEMORY_PREDICTIONS);
 
@@ -117,11 +127,16 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
     supabase,
     detectorVersions: new Map(),
     pending,
-    speculation: new SpeculationGate({
-      // Without Redis the checks are in isolate memory and cost nothing to wait for.
-      enabled: config.SPECULATIVE_INFERENCE && redis !== null,
-      maxHitRate: config.SPECULATE_MAX_HIT_RATE,
-      minRoom: config.SPECULATE_MIN_ROOM,
+    speculation,
+    deferredCharges: new DeferredCharges(limiter, config.REDIS_WRITE_WINDOW_MS, (id, answers, outcome, rules) => {
+      speculation.endUnchecked(id, answers);
+      if (outcome.reason === 'unavailable') {
+        // Until a check gets through, this caller's requests wait for their check again.
+        log.warn('charging answers given before their check failed; they are not counted', { answers, error: outcome.error });
+        speculation.noteLimits(id, [], true);
+        return;
+      }
+      speculation.noteLimits(id, outcome.results, outcome.refused >= 0, rules);
     }),
     mode: { redis: redis ? 'upstash' : 'memory', database: supabase ? 'supabase' : 'memory' },
   };

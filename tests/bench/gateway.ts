@@ -93,6 +93,26 @@ function rssSampler(groups: Map<number, string>) {
   };
 }
 
+/** CPU seconds used so far by each kind of process in the given process groups (utime + stime). */
+function cpuByGroup(groups: Map<number, string>): Map<string, number> {
+  const used = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group = groups.get(Number(fields[2]));
+      if (!group) continue;
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      // utime and stime, in clock ticks of 1/100 s on Linux.
+      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      used.set(`${group}: ${name}`, (used.get(`${group}: ${name}`) ?? 0) + seconds);
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return used;
+}
+
 async function startWorker(opts: { name: string; dir: string; script?: string; vars: Record<string, string> }): Promise<{ url: string; pid: number }> {
   const [port, inspector] = await Promise.all([freePort(), freePort()]);
   const envFile = path.join(opts.dir, `${opts.name}.env`);
@@ -260,10 +280,29 @@ try {
     hit.real.push(await timed(paths.real.url, { text: text('hot') }, realAuth));
   }
 
+  // CPU per answer by process while each path answers cached texts as fast as it can: on two
+  // cores the stores' processes (REST proxy, Redis) compete with workerd for the same CPU.
+  const cpuPerAnswer = new Map<string, Map<string, number>>();
+  const measured = async (name: string, one: () => Promise<unknown>) => {
+    const before = cpuByGroup(groups);
+    const client0 = process.cpuUsage();
+    const started = performance.now();
+    const rate = await throughput(one);
+    const answers = (rate * (performance.now() - started)) / 1000;
+    const after = cpuByGroup(groups);
+    const client = process.cpuUsage(client0);
+    const per = new Map<string, number>([['benchmark client', (client.user + client.system) / 1000 / answers]]);
+    for (const [label, sec] of after) {
+      const ms = ((sec - (before.get(label) ?? 0)) * 1000) / answers;
+      if (ms >= 0.05) per.set(label, ms);
+    }
+    cpuPerAnswer.set(name, per);
+    return rate;
+  };
   const rps = {
-    bare: await throughput(() => timed(`${bare.url}/static`, { text: text('hot') }, {})),
-    mem: await throughput(() => timed(paths.mem.url, { text: text('hot') }, memAuth)),
-    real: await throughput(() => timed(paths.real.url, { text: text('hot') }, realAuth)),
+    bare: await measured('bare Worker, static answer', () => timed(`${bare.url}/static`, { text: text('hot') }, {})),
+    mem: await measured('gateway, in-memory (hit)', () => timed(paths.mem.url, { text: text('hot') }, memAuth)),
+    real: await measured('gateway, real stack (hit)', () => timed(paths.real.url, { text: text('hot') }, realAuth)),
   };
   await settled();
   const peaks = rss.stop();
@@ -286,6 +325,13 @@ try {
   console.log(`  bare Worker, static answer   ${rps.bare.toFixed(0).padStart(6)}`);
   console.log(`  gateway, in-memory (hit)     ${rps.mem.toFixed(0).padStart(6)}  (${(rps.mem / rps.bare).toFixed(2)} of bare)`);
   console.log(`  gateway, real stack (hit)    ${rps.real.toFixed(0).padStart(6)}  (${(rps.real / rps.bare).toFixed(2)} of bare)`);
+  console.log('');
+  console.log('CPU per cached answer in that run (ms, by process; includes after-the-answer work that ran in the window):');
+  for (const [name, per] of cpuPerAnswer) {
+    const total = [...per.values()].reduce((a, b) => a + b, 0);
+    const parts = [...per].sort((a, b) => b[1] - a[1]).map(([label, ms]) => `${label} ${ms.toFixed(2)}`);
+    console.log(`  ${name.padEnd(30)} ${total.toFixed(2).padStart(6)} = ${parts.join(', ')}`);
+  }
   console.log('');
   console.log('sub-requests per answer on the real stack (counted by the proxies, after-the-answer work included; a miss also makes 1 inference call):');
   console.log(`  miss:                        Redis ${perMiss.redis.toFixed(2)}, PostgREST ${perMiss.rest.toFixed(2)}  (${SUB} sequential)`);

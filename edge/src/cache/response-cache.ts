@@ -36,8 +36,8 @@ export interface ResponseCache {
   getMany<T>(keys: string[]): Promise<Map<string, T>>;
   /** Stores in the isolate at once, and queues the Redis write on `trip` (sent after the answer). */
   queueWrite(trip: RoundTrip, key: string, value: unknown): void;
-  /** Whether the isolate itself holds an answer for `key`: a read that needs no Redis. */
-  holdsLocally(key: string): boolean;
+  /** The answer the isolate itself holds for `key`, if any: a read that needs no Redis. */
+  local<T>(key: string): T | undefined;
 }
 
 /**
@@ -105,8 +105,8 @@ export class TieredCache implements ResponseCache {
     return found;
   }
 
-  holdsLocally(key: string): boolean {
-    return this.lru.get(key) !== undefined;
+  local<T>(key: string): T | undefined {
+    return this.lru.get(key) as T | undefined;
   }
 
   queueWrite(trip: RoundTrip, key: string, value: unknown): void {

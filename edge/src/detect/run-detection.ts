@@ -16,7 +16,7 @@ import { ApiError } from '../errors.ts';
 import { backendAnswer, passThrough } from '../http/backend-answer.ts';
 import { defer } from '../http/defer.ts';
 import type { AppEnv } from '../http/env.ts';
-import { chargeAndRead, type Charge } from '../http/rate-limit.ts';
+import { chargeAndRead, setHeaders, type Charge } from '../http/rate-limit.ts';
 import type { PredictionRow } from '../log/predictions.ts';
 import { hfDetect, hfModelOf } from '../backends/hf-backend.ts';
 
@@ -137,9 +137,75 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
     outcomes.push(null);
     keys.push(await cacheKey(s.config.CACHE_NAMESPACE, scope, text));
   }
+  const local = !batch && keys[0] != null ? s.cache.local<DetectResult>(keys[0]) : undefined;
+  const fresh = (r: DetectResult | undefined) => r !== undefined && (!knownVersion || r.detector.version === knownVersion);
+  // What a speculative model call computed for the single text, when Redis then missed.
+  let early: ItemOutcome[] | Response | null = null;
+  if (fresh(local) && charge && who.keyId !== null && s.speculation.admitsUnchecked(charge.id)) {
+    // The isolate holds the answer and the caller had room: answered now, charged after the answer
+    // with others' (detect/speculation.ts bounds how far that can run ahead of the check).
+    const shown = s.speculation.beginUnchecked(charge.id);
+    if (shown) setHeaders(c, shown);
+    defer(c, s.deferredCharges.add(charge.id, charge.rules));
+    outcomes[0] = { result: local!, cached: true };
+  } else {
+    early = await checkAndRead(c, req, who, texts, keys, outcomes, charge, local === undefined, fresh);
+    if (early instanceof Response) return early;
+  }
+
+  const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
+  // Cache writes and the prediction log leave together, after the answer.
+  const after = new RoundTrip(s.redis);
+  if (missing.length > 0) {
+    const computed =
+      early ??
+      (await compute(
+        c,
+        req,
+        missing.map((i) => texts[i]!),
+        who.tenant,
+      ));
+    if (computed instanceof Response) return computed;
+    missing.forEach((i, j) => {
+      const o = computed[j]!;
+      outcomes[i] = o;
+      if ('result' in o) {
+        s.detectorVersions.set(detector, o.result.detector.version);
+        s.cache.queueWrite(after, keys[i]!, o.result);
+      }
+    });
+  }
+
+  const done = outcomes as ItemOutcome[];
+  const hits = done.filter((o) => 'result' in o && o.cached).length;
+  const answered = done.filter((o) => 'result' in o).length;
+  c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
+  defer(c, logPredictions(c, who, texts, done, after));
+  return done;
+}
+
+/**
+ * Charges the limits and reads the cache (one round trip to Redis), filling `outcomes` with the
+ * hits. For a keyed caller's single text that Redis is likely to miss, the model call leaves
+ * beside it (detect/speculation.ts): its outcome is returned when Redis did miss, and cancelled
+ * otherwise; Redis's answer decides.
+ */
+async function checkAndRead(
+  c: Context<AppEnv>,
+  req: DetectRequest,
+  who: DetectionContext,
+  texts: string[],
+  keys: Array<string | null>,
+  outcomes: Array<ItemOutcome | null>,
+  charge: Charge | null,
+  notLocal: boolean,
+  fresh: (r: DetectResult | undefined) => boolean,
+): Promise<ItemOutcome[] | Response | null> {
+  const s = c.get('services');
+  const batch = req.texts !== undefined;
   // A keyed caller's single text goes to the model now, beside the round trip to Redis, when the
   // gate judges a refusal or a hit unlikely (detect/speculation.ts); Redis's answer still decides.
-  const readsRedis = !batch && keys[0] != null && !s.cache.holdsLocally(keys[0]);
+  const readsRedis = !batch && keys[0] != null && notLocal;
   const speculating = readsRedis && who.keyId !== null && charge !== null && hfModelOf(req.detector) === null && s.speculation.allows(charge.id);
   const cancel = new AbortController();
   const early = speculating ? compute(c, req, texts, who.tenant, cancel.signal) : null;
@@ -160,40 +226,12 @@ export async function detectOutcomes(c: Context<AppEnv>, req: DetectRequest, who
   keys.forEach((key, i) => {
     const hit = key === null ? undefined : found.get(key);
     // A hit from before a detector release is stale even inside its TTL.
-    if (hit && (!knownVersion || hit.detector.version === knownVersion)) outcomes[i] = { result: hit, cached: true };
+    if (fresh(hit)) outcomes[i] = { result: hit!, cached: true };
   });
   if (readsRedis) s.speculation.noteRead(outcomes[0] !== null);
   if (early && outcomes[0] !== null) cancel.abort();
-
-  const missing = outcomes.flatMap((o, i) => (o === null ? [i] : []));
-  // Cache writes and the prediction log leave together, after the answer.
-  const after = new RoundTrip(s.redis);
-  if (missing.length > 0) {
-    const computed = early
-      ? await early
-      : await compute(
-          c,
-          req,
-          missing.map((i) => texts[i]!),
-          who.tenant,
-        );
-    if (computed instanceof Response) return computed;
-    missing.forEach((i, j) => {
-      const o = computed[j]!;
-      outcomes[i] = o;
-      if ('result' in o) {
-        s.detectorVersions.set(detector, o.result.detector.version);
-        s.cache.queueWrite(after, keys[i]!, o.result);
-      }
-    });
-  }
-
-  const done = outcomes as ItemOutcome[];
-  const hits = done.filter((o) => 'result' in o && o.cached).length;
-  const answered = done.filter((o) => 'result' in o).length;
-  c.header('X-Cache', hits === 0 ? 'MISS' : hits === answered ? 'HIT' : 'PARTIAL');
-  defer(c, logPredictions(c, who, texts, done, after));
-  return done;
+  if (!early || outcomes[0] !== null) return null;
+  return await early;
 }
 
 async function logPredictions(c: Context<AppEnv>, who: DetectionContext, texts: string[], outcomes: ItemOutcome[], after: RoundTrip): Promise<void> {

@@ -10,7 +10,7 @@ describe('speculation gate', () => {
   const roomy = [{ success: true, limit: 100, remaining: 90, reset: 0 }];
 
   it('speculates only for a caller seen with room, while few Redis reads hit', () => {
-    const gate = new SpeculationGate({ enabled: true, maxHitRate: 0.25, minRoom: 0.2 });
+    const gate = new SpeculationGate({ enabled: true, uncheckedHits: true, maxHitRate: 0.25, minRoom: 0.2 });
     expect(gate.allows('k')).toBe(false);
     gate.noteLimits('k', roomy, false);
     expect(gate.allows('k')).toBe(true);
@@ -26,8 +26,33 @@ describe('speculation gate', () => {
     expect(gate.allows('k')).toBe(true);
   });
 
+  it('lets cached answers through unchecked only while half of what the last check left covers them', () => {
+    const gate = new SpeculationGate({ enabled: true, uncheckedHits: true, maxHitRate: 0.25, minRoom: 0.2 });
+    expect(gate.admitsUnchecked('k')).toBe(false);
+    // 60 requests and 8 texts (of cost 2) left: 4 such requests fit, so 2 may go unchecked.
+    gate.noteLimits(
+      'k',
+      [
+        { success: true, limit: 100, remaining: 60, reset: 0 },
+        { success: true, limit: 10, remaining: 8, reset: 0 },
+      ],
+      false,
+      [
+        { name: 'r', tokens: 100, window: 'minute' },
+        { name: 't', tokens: 10, window: 'minute', cost: 2 },
+      ],
+    );
+    expect(gate.admitsUnchecked('k')).toBe(true);
+    expect(gate.beginUnchecked('k')).toMatchObject({ limit: 10, remaining: 7 });
+    expect(gate.admitsUnchecked('k')).toBe(true);
+    gate.beginUnchecked('k');
+    expect(gate.admitsUnchecked('k')).toBe(false);
+    gate.endUnchecked('k', 2);
+    expect(gate.admitsUnchecked('k')).toBe(true);
+  });
+
   it('never speculates when turned off', () => {
-    const gate = new SpeculationGate({ enabled: false, maxHitRate: 1, minRoom: 0 });
+    const gate = new SpeculationGate({ enabled: false, uncheckedHits: false, maxHitRate: 1, minRoom: 0 });
     gate.noteLimits('k', roomy, false);
     expect(gate.allows('k')).toBe(false);
   });
@@ -137,6 +162,39 @@ describe('speculative inference against a real Redis', () => {
     expect(refused.status).toBe(429);
     await gw.settle();
     expect(sentToModel('near-4')).toBe(0);
+  });
+
+  it('answers a text the isolate holds before the check, and charges it after', async () => {
+    const gw = await gateway();
+    const text = `${TEXT} held-here`;
+    expect((await detect(gw, gw.keys.pro, text)).headers.get('x-cache')).toBe('MISS');
+    await gw.settle();
+    const minuteCount = async () => {
+      const keys = (await redis.command('KEYS', 'rl:key:pro:minute:*')) as string[];
+      const plain = keys.filter((k) => !/:minute:(texts|tokens):/.test(k));
+      return (await Promise.all(plain.map((k) => redis.command('GET', k)))).map(Number).reduce((a, b) => a + b, 0);
+    };
+    const before = await minuteCount();
+
+    relay.hold();
+    const res = await detect(gw, gw.keys.pro, text);
+    // Answered while Redis was held: nothing waited for it.
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-cache')).toBe('HIT');
+    expect(Number(res.headers.get('ratelimit-remaining'))).toBeGreaterThan(0);
+    relay.release();
+    await gw.settle();
+    expect(await minuteCount()).toBe(before + 1);
+  });
+
+  it('checks first for a caller near its limit: a cached text does not get past the limit', async () => {
+    const gw = await gateway({ RATE_FREE_PER_MINUTE: '3' });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push((await detect(gw, gw.keys.free, `${TEXT} limited-hit`)).status);
+      await gw.settle();
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
   });
 
   it('does not speculate with SPECULATIVE_INFERENCE off', async () => {

@@ -4,7 +4,8 @@ import { ApiError } from '../errors.ts';
 import type { LimitOutcome, LimitResult, LimitRule } from '../limits/limiter.ts';
 import type { AppEnv } from './env.ts';
 
-function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
+/** The RateLimit-* headers for the window `r` describes. */
+export function setHeaders(c: Context<AppEnv>, r: LimitResult): void {
   const resetSeconds = Math.max(0, Math.ceil((r.reset - Date.now()) / 1000));
   c.header('RateLimit-Limit', String(r.limit));
   c.header('RateLimit-Remaining', String(Math.max(0, r.remaining)));
@@ -43,7 +44,7 @@ async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome)
     outcome = await s.fallbackLimiter.limitAll(charge.id, charge.rules);
   }
   const { results, refused } = outcome;
-  s.speculation.noteLimits(charge.id, results, refused >= 0);
+  s.speculation.noteLimits(charge.id, results, refused >= 0, charge.rules);
   if (refused >= 0) {
     const r = results[refused]!;
     const rule = charge.rules[refused]!;

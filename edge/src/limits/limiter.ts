@@ -38,6 +38,11 @@ export interface Limiter {
    * (a minute burst must not eat the day's quota), and a refused rule takes nothing either.
    */
   limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome>;
+  /**
+   * Charges every rule for work already done (answers given before their check): nothing is
+   * refunded when a window is over, since the answers were given; the outcome says how it stands.
+   */
+  chargeAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome>;
 }
 
 const WINDOW_MS = { minute: 60_000, day: 86_400_000 } as const;
@@ -51,6 +56,14 @@ export class MemoryLimiter implements Limiter {
   constructor(private now: () => number = Date.now) {}
 
   async limitAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    return this.apply(identifier, rules, false);
+  }
+
+  async chargeAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    return this.apply(identifier, rules, true);
+  }
+
+  private apply(identifier: string, rules: LimitRule[], always: boolean): LimitOutcome {
     const now = this.now();
     const windows = rules.map((rule) => {
       const size = WINDOW_MS[rule.window];
@@ -65,7 +78,7 @@ export class MemoryLimiter implements Limiter {
       return { w, reset: start + size };
     });
     const refused = rules.findIndex((rule, i) => windows[i]!.w.used + (rule.cost ?? 1) > rule.tokens);
-    if (refused < 0) rules.forEach((rule, i) => (windows[i]!.w.used += rule.cost ?? 1));
+    if (refused < 0 || always) rules.forEach((rule, i) => (windows[i]!.w.used += rule.cost ?? 1));
     return {
       refused,
       results: rules.map((rule, i) => ({
@@ -156,6 +169,19 @@ export class RedisLimiter implements Limiter {
     }
     return {
       refused,
+      results: responses.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
+    };
+  }
+
+  async chargeAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const settled = await Promise.allSettled(
+      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, 'rate limit charge')),
+    );
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) return { refused: -1, results: [], reason: 'unavailable', error: String((failed as PromiseRejectedResult).reason) };
+    const responses = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
+    return {
+      refused: responses.findIndex((r) => !r.success),
       results: responses.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
     };
   }
