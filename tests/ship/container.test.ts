@@ -179,7 +179,7 @@ describe('Dockerfile.inference', () => {
       /if \[ "\$TARGET" = "cuda" \]; then\s*\\\n\s+cd inference-container\/node_modules\/onnxruntime-node && node script\/install --onnxruntime-node-install=cuda12/,
     );
     expect(dockerfile).toMatch(/AS runtime-cuda[\s\S]*ENV ORT_EXECUTION_PROVIDERS=cuda/);
-    expect(fs.readFileSync(ENTRYPOINT, 'utf8')).toMatch(/^exec node dist\/main.js "\$@"$/m);
+    expect(fs.readFileSync(ENTRYPOINT, 'utf8')).toMatch(/^exec node \$NODE_FLAGS dist\/main.js "\$@"$/m);
   });
 
   it('runs Node 24 LTS and compiled JavaScript built in its own stage', () => {
