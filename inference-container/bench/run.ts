@@ -71,7 +71,7 @@ const VARIANTS: Variant[] = [
   // without a build (`pnpm --filter ./inference-container build`) the source runs.
   fs.existsSync(dist)
     ? { name: 'now', command: 'sh', args: ['docker/entrypoint.sh'], env: {} }
-    : { name: 'now', args: ['--import', 'tsx', 'src/main.ts'], env: { MALLOC_ARENA_MAX: '2' } },
+    : { name: 'now', args: ['--import', 'tsx', 'src/main.ts'], env: { MALLOC_ARENA_MAX: '1' } },
 ];
 
 interface Started {

@@ -105,10 +105,12 @@ export class InferenceService {
       // The first call allocates ONNX Runtime's buffers; pay for it before taking traffic.
       await runBatch(pack, [[pack.manifest.bos_token_id, 1, 2, 3]], ['mean_pooled', 'token_logprob', 'expected_logprob', 'logprob_variance']);
       // One window through the queue measures the model's throughput, so the very first request's
-      // deadline is judged on a real number rather than admitted blind. It is kept short: the
-      // vocabulary tensors of a full-length window would grow ONNX Runtime's arena by about 95 MB
-      // that an idle service then keeps, and the cost per token hardly depends on the length here.
-      const width = Math.min(pack.manifest.max_sequence_length, this.config.BATCH_MAX_TOKENS, 128);
+      // deadline is judged on a real number rather than admitted blind; real batches refine it.
+      // It is kept short: a window's vocabulary tensors grow ONNX Runtime's arena and an idle
+      // service keeps what they took (a full-length window about 95 MB, 128 tokens 16 MB); 64
+      // tokens fit in the arena the warm-up left, and cost 8% more per token than long windows, so
+      // the first estimate errs on the side of refusing.
+      const width = Math.min(pack.manifest.max_sequence_length, this.config.BATCH_MAX_TOKENS, 64);
       await queue.submit(
         Array.from({ length: width }, (_, i) => (i === 0 ? pack.manifest.bos_token_id : 1 + (i % 1000))),
         ['token_logprob', 'expected_logprob', 'logprob_variance'],
