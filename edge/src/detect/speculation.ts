@@ -92,8 +92,4 @@ export class SpeculationGate {
     const unchecked = this.room.get(identifier)?.unchecked ?? 0;
     this.room.set(identifier, { roomy, fits: roomy ? fits : 0, results, unchecked });
   }
-
-  get observedHitRate(): number {
-    return this.hitRate;
-  }
 }
