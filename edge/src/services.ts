@@ -131,8 +131,13 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
     deferredCharges: new DeferredCharges(limiter, config.REDIS_WRITE_WINDOW_MS, (id, answers, outcome, rules) => {
       speculation.endUnchecked(id, answers);
       if (outcome.reason === 'unavailable') {
-        // Until a check gets through, this caller's requests wait for their check again.
-        log.warn('charging answers given before their check failed; they are not counted', { answers, error: outcome.error });
+        // As the keyed checks fail open: counted in the isolate's own counters, and until a check
+        // gets through to Redis this caller's requests wait for their check again.
+        log.warn('charging answers given before their check failed; counted in the isolate', { answers, error: outcome.error });
+        void fallbackLimiter.chargeAll(
+          id,
+          rules.map((r) => ({ ...r, cost: (r.cost ?? 1) * answers })),
+        );
         speculation.noteLimits(id, [], true);
         return;
       }
