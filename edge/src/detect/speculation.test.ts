@@ -125,7 +125,7 @@ describe('speculative inference against a real Redis', () => {
 
     relay.hold();
     let answered = false;
-    const answer = detect(gw, gw.keys.pro, `${TEXT} early`).then((r) => {
+    const answer = Promise.resolve(detect(gw, gw.keys.pro, `${TEXT} early`)).then((r) => {
       answered = true;
       return r;
     });
