@@ -146,12 +146,8 @@ export class RedisLimiter implements Limiter {
       this.blocked.delete(`${this.prefix(rule)}:${identifier}`);
     }
     if (this.blocked.size > 10_000) this.blocked.clear();
-    const settled = await Promise.allSettled(
-      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, 'rate limit check')),
-    );
-    const failed = settled.find((r) => r.status === 'rejected');
-    if (failed) return { refused: -1, results: [], reason: 'unavailable', error: String((failed as PromiseRejectedResult).reason) };
-    const responses = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
+    const responses = await this.chargeEach(identifier, rules, 'rate limit check');
+    if (!Array.isArray(responses)) return responses;
     const refused = responses.findIndex((r) => !r.success);
     if (refused >= 0) {
       // Give back what the others took, and what a fixed window took while refusing (its script
@@ -174,16 +170,22 @@ export class RedisLimiter implements Limiter {
   }
 
   async chargeAll(identifier: string, rules: LimitRule[]): Promise<LimitOutcome> {
+    const charged = await this.chargeEach(identifier, rules, 'rate limit charge');
+    if (!Array.isArray(charged)) return charged;
+    return {
+      refused: charged.findIndex((r) => !r.success),
+      results: charged.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
+    };
+  }
+
+  /** Every rule's script issued in this tick (one pipeline); the library's answers, or why Redis could not give them. */
+  private async chargeEach(identifier: string, rules: LimitRule[], what: string): Promise<Array<Awaited<ReturnType<Ratelimit['limit']>>> | LimitOutcome> {
     const settled = await Promise.allSettled(
-      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, 'rate limit charge')),
+      rules.map((rule) => withTimeout(this.limiterFor(rule).limit(identifier, { rate: rule.cost ?? 1 }), this.timeoutMs, what)),
     );
     const failed = settled.find((r) => r.status === 'rejected');
     if (failed) return { refused: -1, results: [], reason: 'unavailable', error: String((failed as PromiseRejectedResult).reason) };
-    const responses = settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
-    return {
-      refused: responses.findIndex((r) => !r.success),
-      results: responses.map((r) => ({ success: r.success, limit: r.limit, remaining: r.remaining, reset: r.reset })),
-    };
+    return settled.map((r) => (r as PromiseFulfilledResult<Awaited<ReturnType<Ratelimit['limit']>>>).value);
   }
 
   private prefix(rule: LimitRule): string {
