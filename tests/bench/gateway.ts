@@ -58,19 +58,27 @@ async function throughput(one: () => Promise<unknown>): Promise<number> {
   return done / ((performance.now() - t0) / 1000);
 }
 
+/** Each live process in one of `groups` (by process group id): its pid, the group's label, its name, and its /proc/<pid>/stat fields after the name. */
+function* groupProcesses(groups: Map<number, string>): Generator<{ pid: string; group: string; name: string; fields: string[] }> {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const group = groups.get(Number(fields[2]));
+      if (group) yield { pid, group, name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields };
+    } catch {
+      // the process went away while we looked
+    }
+  }
+}
+
 /** Peak resident memory per process (name and pid), sampled from /proc for the given process groups. */
 function rssSampler(groups: Map<number, string>) {
   const peak = new Map<string, number>();
   const sample = () => {
-    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    for (const { pid, group, name } of groupProcesses(groups)) {
       try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-        const group = groups.get(pgid);
-        if (!group) continue;
-        const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        const name = /^Name:\s*(\S+)/m.exec(status)?.[1] ?? '?';
-        const kib = Number(/VmRSS:\s*(\d+)/.exec(status)?.[1] ?? 0);
+        const kib = Number(/VmRSS:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
         const label = `${group}: ${name}`;
         // Several processes of one kind in a group (postgres backends) are summed.
         peak.set(`${label}#${pid}`, Math.max(peak.get(`${label}#${pid}`) ?? 0, kib));
@@ -98,19 +106,10 @@ function rssSampler(groups: Map<number, string>) {
 /** CPU seconds used so far by each kind of process in the given process groups (utime + stime). */
 function cpuByGroup(groups: Map<number, string>): Map<string, number> {
   const used = new Map<string, number>();
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const group = groups.get(Number(fields[2]));
-      if (!group) continue;
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      // utime and stime, in clock ticks of 1/100 s on Linux.
-      const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      used.set(`${group}: ${name}`, (used.get(`${group}: ${name}`) ?? 0) + seconds);
-    } catch {
-      // the process went away while we looked
-    }
+  for (const { group, name, fields } of groupProcesses(groups)) {
+    // utime and stime, in clock ticks of 1/100 s on Linux.
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    used.set(`${group}: ${name}`, (used.get(`${group}: ${name}`) ?? 0) + seconds);
   }
   return used;
 }
