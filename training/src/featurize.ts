@@ -1,6 +1,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { prepareText } from '@detector/contract';
 import { normalizeForDetection } from '@detector/inference-container/core/normalize.ts';
+import { layoutFree } from '@detector/detector-kit/layout.ts';
 import type { InferenceService, LoadedModel } from '@detector/inference-container/core/service.ts';
 import type { Example } from './dataset.ts';
 import { cacheKey, fromTextFeatures, type CachedFeatures, type FeatureCache } from './feature-cache.ts';
@@ -47,7 +48,7 @@ export async function featurize(
     const ex = examples[i]!;
     let text: string;
     try {
-      text = prepareText(normalizeForDetection(ex.text).text, { maxTextChars: service.config.MAX_TEXT_CHARS, maxBatchTexts: 1 });
+      text = layoutFree(prepareText(normalizeForDetection(ex.text).text, { maxTextChars: service.config.MAX_TEXT_CHARS, maxBatchTexts: 1 })).text;
     } catch (err) {
       skipped.push({ example: ex, reason: (err as { code?: string }).code ?? String(err) });
       bar?.increment(1, { cached: cachedHits });

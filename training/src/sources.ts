@@ -20,6 +20,8 @@ export interface SourceOptions {
   v1Train?: string;
   /** detect-v2 sources/ folder: each file becomes one source. */
   v2Dir?: string;
+  /** detect-v3 sources/ folder (text by a current model): each file becomes one source. */
+  v3Dir?: string;
   /** At most this many texts per (source, label) cell, chosen by a fixed hash. */
   capPerCell: number;
   /** Outside human writing (e-mail, speeches) shipped in npm packages. */
@@ -56,6 +58,13 @@ export async function loadSources(opts: SourceOptions): Promise<SourcedExample[]
       .filter((f) => f.endsWith('.jsonl'))
       .sort();
     for (const f of files) addCapped(path.basename(f, '.jsonl'), await readJsonl(path.join(opts.v2Dir, f)));
+  }
+  if (opts.v3Dir) {
+    const files = fs
+      .readdirSync(opts.v3Dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort();
+    for (const f of files) addCapped(`v3_${path.basename(f, '.jsonl')}`, await readJsonl(path.join(opts.v3Dir, f)));
   }
   if (opts.extraHuman > 0) {
     addCapped('email', emailTexts(Math.round(opts.extraHuman * 0.6)));
