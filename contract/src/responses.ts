@@ -20,7 +20,7 @@ export const errorBodySchema = z.object({
   }),
 });
 
-/** Known codes: too_short, unsupported_language, normalized_evasion, long_text_windows; others may be added. */
+/** Known codes: too_short, unsupported_language, normalized_evasion, long_text_windows, between_thresholds, out_of_distribution, max_fpr_unattainable; others may be added. */
 export const detectWarningSchema = z.object({ code: z.string(), message: z.string() });
 export type DetectWarning = z.infer<typeof detectWarningSchema>;
 
@@ -40,8 +40,16 @@ export const detectResultSchema = z.object({
   score: z.number(),
   profile: profileSchema,
   threshold: z.number(),
-  /** False-positive rate on held-out human text at this threshold. */
+  /** False-positive rate on human text from sources the detector never saw, at this threshold, for texts of this length. */
   fpr: z.number(),
+  /** Below this score the text is called `human` (null where the detector has no rule for it). */
+  human_threshold: z.number().nullable().optional(),
+  /** Share of machine text from sources the detector never saw that is answered `human`, for texts of this length. */
+  miss_rate: z.number().nullable().optional(),
+  /** The `max_fpr` the caller asked for, when one was. */
+  max_fpr: z.number().optional(),
+  /** The length band (tokens) whose measured rates `fpr` and `miss_rate` are. */
+  length_band: z.object({ min_tokens: z.number().int(), max_tokens: z.number().int().nullable() }).nullable().optional(),
   detector: z.object({ name: z.string(), version: z.string(), model: z.string() }),
   tokens: z.number().int().min(0),
   windows: z.array(scoredSpanSchema.extend({ token_start: z.number().int(), token_end: z.number().int() })),

@@ -81,24 +81,60 @@ export function withPackedPoints(cal: LocalCalibration): LocalCalibration {
   };
 }
 
+/**
+ * What a text's neighbours say: the scores of its nearest human references (ascending), those of
+ * its nearest machine references when the calibration carries them, and how far it is from all.
+ */
+export interface Neighbourhood {
+  human: Float64Array;
+  machine: Float64Array;
+  distance: number;
+  outOfDistribution: boolean;
+}
+
 /** `raw` holds the calibration's statistics in `cal.stats` order. */
-export function localThresholds(cal: LocalCalibration, raw: ArrayLike<number>): LocalThresholds {
+export function neighbourhood(cal: LocalCalibration, raw: ArrayLike<number>): Neighbourhood {
   const z = standardizedPoint(cal, raw);
   const n = cal.scores.length,
     m = Math.min(cal.neighbours, n);
   const dist = squaredDistances(z, cal.points);
-  // A typed array sorts natively, far faster than sorting indexes with a comparator.
-  const sorted = Float64Array.from(dist).sort();
-  const radius = sorted[m - 1]!;
-  const distance = nearestOf(dist, squaredDistances(z, cal.machine_points), cal.k_distance);
-  const near: number[] = [];
-  for (let i = 0; i < n && near.length < m; i++) if (dist[i]! <= radius) near.push(cal.scores[i]!);
-  const scores = Float64Array.from(near).sort();
+  const machineDist = squaredDistances(z, cal.machine_points);
+  const distance = nearestOf(dist, machineDist, cal.k_distance);
   return {
-    strict: scores[conformalIndex(m, cal.strict_level)]! + 1e-9,
-    balanced: scores[conformalIndex(m, cal.balanced_level)]! + 1e-9,
+    human: nearestScores(dist, cal.scores, m),
+    machine: cal.human_rule && cal.machine_scores.length ? nearestScores(machineDist, cal.machine_scores, cal.human_rule.neighbours) : new Float64Array(0),
     distance,
     outOfDistribution: distance > cal.max_distance,
+  };
+}
+
+/** The scores of the `m` points nearest by `dist`, ascending. */
+function nearestScores(dist: Float64Array, scores: ArrayLike<number>, m: number): Float64Array {
+  // A typed array sorts natively, far faster than sorting indexes with a comparator.
+  const radius = Float64Array.from(dist).sort()[m - 1]!;
+  const near: number[] = [];
+  for (let i = 0; i < dist.length && near.length < m; i++) if (dist[i]! <= radius) near.push(scores[i]!);
+  return Float64Array.from(near).sort();
+}
+
+/** The threshold at conformal `level` of a neighbourhood's human scores: flags above all but that share. */
+export function thresholdAt(n: Neighbourhood, level: number): number {
+  return n.human[conformalIndex(n.human.length, level)]! + 1e-9;
+}
+
+/** Below this score the text is unlike all but `level` of its nearest machine references. */
+export function humanThresholdAt(n: Neighbourhood, level: number): number | null {
+  if (n.machine.length === 0) return null;
+  return n.machine[Math.min(n.machine.length - 1, Math.floor(level * n.machine.length))]!;
+}
+
+export function localThresholds(cal: LocalCalibration, raw: ArrayLike<number>): LocalThresholds {
+  const n = neighbourhood(cal, raw);
+  return {
+    strict: thresholdAt(n, cal.strict_level),
+    balanced: thresholdAt(n, cal.balanced_level),
+    distance: n.distance,
+    outOfDistribution: n.outOfDistribution,
   };
 }
 

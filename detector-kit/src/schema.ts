@@ -97,6 +97,46 @@ export function headShapeError(head: Head, inputs: number): string | null {
  * `machine_points` (machine-written references) count only for the distance: a text far from all
  * human writing but close to known machine writing is not out of distribution.
  */
+/** Measured rates in one band of text length (tokens), leave-one-source-out. */
+export const lengthBandRatesSchema = z.strictObject({
+  min_tokens: z.number().int().min(0),
+  /** Exclusive; null for the last band. */
+  max_tokens: z.number().int().nullable(),
+  human: z.number().int().min(0),
+  machine: z.number().int().min(0),
+  fpr: z.number().nullable(),
+  tpr: z.number().nullable(),
+});
+export type LengthBandRates = z.infer<typeof lengthBandRatesSchema>;
+
+/**
+ * One point of the detector's operating curve: thresholds at conformal `level` of each text's
+ * nearest human references flag `fpr` of human text from sources the detector never saw (the mean
+ * over sources; `fpr_p90` the 90th percentile over them) and catch `tpr` of machine text.
+ */
+export const operatingPointSchema = z.strictObject({
+  level: z.number().gt(0).lt(1),
+  fpr: z.number().min(0).max(1),
+  fpr_p90: z.number().min(0).max(1),
+  tpr: z.number().min(0).max(1),
+  bands: z.array(lengthBandRatesSchema).default([]),
+});
+export type OperatingPoint = z.infer<typeof operatingPointSchema>;
+
+/**
+ * When the detector may say `human`: only below a low quantile (`level`) of the scores of the
+ * machine-written references nearest to the text, so that `human` means "measured unlike machine
+ * text", not "not flagged". `miss_rate` is the share of machine text from sources the detector never
+ * saw that this rule answers `human` (mean over sources), by length band too.
+ */
+export const humanRuleSchema = z.strictObject({
+  level: z.number().gt(0).lt(0.5),
+  neighbours: z.number().int().min(5),
+  miss_rate: z.number().min(0).max(1),
+  bands: z.array(lengthBandRatesSchema.extend({ miss_rate: z.number().nullable() }).omit({ fpr: true, tpr: true })).default([]),
+});
+export type HumanRule = z.infer<typeof humanRuleSchema>;
+
 export const localCalibrationSchema = z
   .strictObject({
     stats: z.strictObject({
@@ -114,6 +154,11 @@ export const localCalibrationSchema = z
     max_distance: z.number().positive(),
     strict_level: z.number().gt(0.5).lt(1),
     balanced_level: z.number().gt(0.5).lt(1),
+    /** Out-of-source scores of the machine references, in `machine_points` order (for the `human` rule). */
+    machine_scores: vector.default([]),
+    human_rule: humanRuleSchema.optional(),
+    /** The operating curve that `max_fpr` picks a level from, by increasing level. */
+    operating_points: z.array(operatingPointSchema).default([]),
   })
   .superRefine((c, ctx) => {
     const dim = c.stats.logprob_stats.length + c.stats.text_stats.length + c.stats.style_stats.length;
@@ -122,6 +167,12 @@ export const localCalibrationSchema = z
     if (c.machine_points.length % Math.max(1, dim) !== 0)
       ctx.addIssue({ code: 'custom', message: 'local calibration machine points do not match its statistics' });
     if (c.scores.length < c.neighbours) ctx.addIssue({ code: 'custom', message: 'fewer references than neighbours' });
+    if (c.machine_scores.length > 0 && c.machine_scores.length * Math.max(1, dim) !== c.machine_points.length)
+      ctx.addIssue({ code: 'custom', message: 'local calibration machine scores do not match its machine points' });
+    if (c.human_rule && c.machine_scores.length < c.human_rule.neighbours)
+      ctx.addIssue({ code: 'custom', message: 'fewer machine references than the human rule needs' });
+    for (let i = 1; i < c.operating_points.length; i++)
+      if (c.operating_points[i]!.level <= c.operating_points[i - 1]!.level) ctx.addIssue({ code: 'custom', message: 'operating points must be in increasing level' });
   });
 export type LocalCalibration = z.infer<typeof localCalibrationSchema>;
 
@@ -151,7 +202,15 @@ export const detectorSchema = z
     standardizer: z.strictObject({ mean: vector, scale: vector }),
     head: headSchema,
     /** Maps the head's score to a probability (Platt scaling fitted on held-out data). */
-    calibration: z.strictObject({ a: z.number(), b: z.number() }),
+    calibration: z.strictObject({
+      a: z.number(),
+      b: z.number(),
+      /**
+       * What the sigmoid reads: the raw score, or its margin over the text's own balanced-level
+       * threshold, so that the probability speaks for the text's own neighbourhood as the verdict does.
+       */
+      on: z.enum(['score', 'margin']).default('score'),
+    }),
     thresholds: z.strictObject({
       strict: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(PROFILE_FPR.strict) }),
       balanced: z.strictObject({ score: z.number(), fpr: z.number(), target_fpr: z.literal(PROFILE_FPR.balanced) }),

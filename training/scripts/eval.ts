@@ -61,9 +61,9 @@ try {
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`);
 const num = (x: number | null) => (x === null ? 'n/a' : x.toFixed(4));
 const row = (k: string, m: GroupMetrics) =>
-  `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.answered)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} |`;
+  `| ${k} | ${m.n} | ${m.human} | ${m.ai} | ${num(m.auroc)} | ${pct(m.tpr_at_1pct_fpr)} | ${pct(m.tpr_at_5pct_fpr)} | ${pct(m.answered)} | ${pct(m.strict.fpr)} | ${pct(m.strict.tpr)} | ${pct(m.balanced.fpr)} | ${pct(m.balanced.tpr)} | ${pct(m.miss_rate)} |`;
 const head =
-  '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | answered | strict FPR | strict TPR | balanced FPR | balanced TPR |\n|---|---|---|---|---|---|---|---|---|---|---|---|';
+  '| group | n | human | ai | AUROC | TPR@1%FPR | TPR@5%FPR | answered | strict FPR | strict TPR | balanced FPR | balanced TPR | machine answered human |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|';
 const fprKind = detector.local_calibration ? 'stated FPR, measured leave-one-source-out' : 'calibrated FPR';
 const sections = [
   `# Evaluation of ${detector.name} ${detector.version} on ${metrics.data}`,

@@ -1,5 +1,6 @@
 import { PROFILE_FPR } from '@detector/contract';
-import { thresholdsFor } from '@detector/detector-kit/local-calibration.ts';
+import { decideText } from '@detector/detector-kit/decision.ts';
+import { featureVector } from '@detector/detector-kit/feature-vector.ts';
 import { auroc, rocCurve, tprAtFpr } from './roc-stats.ts';
 import type { Detector } from '@detector/detector-kit/schema.ts';
 import type { Featurized } from './featurize.ts';
@@ -17,12 +18,16 @@ export interface GroupMetrics {
   /** Rates over answered texts at each profile's (per-text) threshold. */
   strict: { fpr: number | null; tpr: number | null };
   balanced: { fpr: number | null; tpr: number | null };
+  /** Machine texts answered `human`, over answered machine texts. */
+  miss_rate: number | null;
 }
 
 interface Verdict {
   answered: boolean;
   strict: boolean;
   balanced: boolean;
+  /** Answered `human` (the same at both profiles). */
+  human: boolean;
 }
 
 const finite = (x: number) => (Number.isFinite(x) ? x : null);
@@ -31,7 +36,7 @@ const finite = (x: number) => (Number.isFinite(x) ? x : null);
 export function groupMetrics(scores: Float64Array, y: Uint8Array, verdicts: Verdict[]): GroupMetrics {
   const ai = y.reduce((a, b) => a + b, 0);
   const both = ai > 0 && ai < y.length;
-  const rate = (profile: 'strict' | 'balanced', label: 0 | 1) => {
+  const rate = (profile: 'strict' | 'balanced' | 'human', label: 0 | 1) => {
     let n = 0,
       flagged = 0;
     verdicts.forEach((v, i) => {
@@ -51,6 +56,7 @@ export function groupMetrics(scores: Float64Array, y: Uint8Array, verdicts: Verd
     answered: verdicts.filter((v) => v.answered).length / Math.max(1, verdicts.length),
     strict: { fpr: rate('strict', 0), tpr: rate('strict', 1) },
     balanced: { fpr: rate('balanced', 0), tpr: rate('balanced', 1) },
+    miss_rate: rate('human', 1),
   };
 }
 
@@ -59,8 +65,13 @@ export function evaluateDetector(d: Detector, items: Featurized[]) {
   const y = labelsOf(items);
   const verdicts: Verdict[] = items.map((it, i) => {
     const f = it.features;
-    const t = thresholdsFor(d, { pooled: (l) => f.meanPooled.subarray(l * f.hidden, (l + 1) * f.hidden), series: f, text: it.text });
-    return { answered: f.tokens >= d.min_tokens && !t.outOfDistribution, strict: scores[i]! >= t.strict, balanced: scores[i]! >= t.balanced };
+    const inputs = { pooled: (l: number) => f.meanPooled.subarray(l * f.hidden, (l + 1) * f.hidden), series: f, text: it.text };
+    const stats = d.local_calibration ? featureVector({ layers: [], pooling: 'mean', ...d.local_calibration.stats }, inputs) : new Float64Array(0);
+    const x = { score: scores[i]!, stats, tokens: f.tokens };
+    const strict = decideText(d, x, { profile: 'strict' }),
+      balanced = decideText(d, x, { profile: 'balanced' });
+    const answered = strict.reason !== 'too_short' && strict.reason !== 'out_of_distribution';
+    return { answered, strict: strict.label === 'ai', balanced: balanced.label === 'ai', human: balanced.label === 'human' };
   });
   const pick = (idx: number[]) =>
     groupMetrics(

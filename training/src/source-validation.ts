@@ -1,4 +1,5 @@
-import { conformalIndex, localThresholds, nearestDistance } from '@detector/detector-kit/local-calibration.ts';
+import { conformalIndex, nearestDistance } from '@detector/detector-kit/local-calibration.ts';
+import { countsAt, type UnitMeasure } from './operating-curve.ts';
 import { fitLogistic, type LogisticModel } from './fit/logistic.ts';
 import { auroc } from './roc-stats.ts';
 import type { LocalCalibration } from '@detector/detector-kit/schema.ts';
@@ -29,6 +30,12 @@ export interface Recipe {
   /** References whose own distances set the out-of-distribution limit. */
   distanceSample: number;
   maxIter: number;
+  /** Machine references whose scores set the level below which `human` is said. */
+  machineNeighbours: number;
+  /** Layers whose pooled states the head reads; all when absent. */
+  layers?: number[];
+  /** Text statistics left out of the head and the calibration (newline_rate is always 0 on the layout-free text). */
+  dropStats: string[];
 }
 
 export const RECIPE: Recipe = {
@@ -44,6 +51,8 @@ export const RECIPE: Recipe = {
   maxMachineReferences: 4000,
   distanceSample: 2000,
   maxIter: 300,
+  machineNeighbours: 300,
+  dropStats: ['newline_rate'],
 };
 
 export interface SourceRow {
@@ -54,6 +63,9 @@ export interface SourceRow {
   x: Float64Array;
   /** The local calibration's raw statistics. */
   stats: Float64Array;
+  /** Where the data names them: the genre and, for detect-v3, the style the generator was asked for. */
+  domain?: string;
+  style?: string;
 }
 
 /**
@@ -166,12 +178,20 @@ export function buildLocalCalibration(
     points: Array.from(points),
     scores: refs.map((i) => Math.round(scores[i]! * 1e4) / 1e4),
     machine_points: Array.from(machinePoints),
+    machine_scores: machine.map((i) => Math.round(scores[i]! * 1e4) / 1e4),
+    operating_points: [],
     neighbours: Math.min(recipe.neighbours, refs.length),
     k_distance: recipe.kDistance,
     max_distance: own[conformalIndex(own.length, recipe.oodQuantile)]!,
     strict_level: recipe.strictLevel,
     balanced_level: recipe.balancedLevel,
   };
+}
+
+export interface ProfileRates {
+  fpr: number | null;
+  fpr_all_humans: number | null;
+  tpr: number | null;
 }
 
 export interface UnitResult {
@@ -183,60 +203,52 @@ export interface UnitResult {
   answered: number;
   out_of_distribution: number;
   too_short: number;
-  strict: { fpr: number | null; fpr_all_humans: number | null; tpr: number | null };
-  balanced: { fpr: number | null; fpr_all_humans: number | null; tpr: number | null };
+  /** The levels this source was judged at, chosen on the other sources only. */
+  levels: { strict: number; balanced: number; human: number };
+  strict: ProfileRates;
+  balanced: ProfileRates;
+  /** Machine texts answered `human` (over answered machine texts), and human texts answered `human`. */
+  miss_rate: number | null;
+  human_said: number | null;
   /** Counts behind the rates, for pooling. */
-  counts: { human_answered: number; ai_answered: number; strict_fp: number; strict_tp: number; balanced_fp: number; balanced_tp: number };
+  counts: { human_answered: number; ai_answered: number; strict_fp: number; strict_tp: number; balanced_fp: number; balanced_tp: number; missed: number };
 }
 
-export interface Decision {
-  answered: boolean;
-  ood: boolean;
-  strict: boolean;
-  balanced: boolean;
-}
-
-/** The service's decision for one text, given its score, statistics and length. */
-export function decideRow(cal: LocalCalibration, score: number, stats: Float64Array, tokens: number, minTokens: number): Decision {
-  const t = localThresholds(cal, stats);
-  return { answered: !t.outOfDistribution && tokens >= minTokens, ood: t.outOfDistribution, strict: score >= t.strict, balanced: score >= t.balanced };
-}
-
-export function unitResult(unit: string, rows: SourceRow[], scores: ArrayLike<number>, decisions: Decision[]): UnitResult {
-  const y = rows.map((r) => r.y);
+export function unitResult(
+  m: UnitMeasure,
+  rows: SourceRow[],
+  scores: ArrayLike<number>,
+  levels: { strict: number; balanced: number; human: number },
+): UnitResult {
+  const idx = m.rows;
+  const y = idx.map((i) => rows[i]!.y);
   const ai = y.filter((v) => v === 1).length,
     human = y.length - ai;
-  const c = { human_answered: 0, ai_answered: 0, strict_fp: 0, strict_tp: 0, balanced_fp: 0, balanced_tp: 0 };
-  let answered = 0,
-    ood = 0,
-    short = 0;
-  decisions.forEach((d, i) => {
-    if (d.ood) ood++;
-    else if (!d.answered) short++;
-    if (!d.answered) return;
-    answered++;
-    if (y[i]) {
-      c.ai_answered++;
-      if (d.strict) c.strict_tp++;
-      if (d.balanced) c.balanced_tp++;
-    } else {
-      c.human_answered++;
-      if (d.strict) c.strict_fp++;
-      if (d.balanced) c.balanced_fp++;
-    }
-  });
-  const rate = (a: number, b: number) => (b ? a / b : null);
+  const s = countsAt(m, rows, scores, levels.strict, levels.human);
+  const b = countsAt(m, rows, scores, levels.balanced, levels.human);
+  const ood = m.ood.filter(Boolean).length;
+  const answered = m.answered.filter(Boolean).length;
+  const rate = (a: number, n: number) => (n ? a / n : null);
   return {
-    unit,
+    unit: m.unit,
     human,
     ai,
-    auroc: human && ai ? auroc(scores, y) : null,
-    answered: answered / rows.length,
-    out_of_distribution: ood / rows.length,
-    too_short: short / rows.length,
-    strict: { fpr: rate(c.strict_fp, c.human_answered), fpr_all_humans: rate(c.strict_fp, human), tpr: rate(c.strict_tp, c.ai_answered) },
-    balanced: { fpr: rate(c.balanced_fp, c.human_answered), fpr_all_humans: rate(c.balanced_fp, human), tpr: rate(c.balanced_tp, c.ai_answered) },
-    counts: c,
+    auroc:
+      human && ai
+        ? auroc(
+            idx.map((i) => scores[i]!),
+            y,
+          )
+        : null,
+    answered: answered / idx.length,
+    out_of_distribution: ood / idx.length,
+    too_short: (idx.length - answered - ood) / idx.length,
+    levels,
+    strict: { fpr: rate(s.fp, s.human), fpr_all_humans: rate(s.fp, human), tpr: rate(s.tp, s.machine) },
+    balanced: { fpr: rate(b.fp, b.human), fpr_all_humans: rate(b.fp, human), tpr: rate(b.tp, b.machine) },
+    miss_rate: rate(b.missed, b.machine),
+    human_said: rate(b.humanSaid, b.human),
+    counts: { human_answered: s.human, ai_answered: s.machine, strict_fp: s.fp, strict_tp: s.tp, balanced_fp: b.fp, balanced_tp: b.tp, missed: b.missed },
   };
 }
 
@@ -249,6 +261,11 @@ export interface SourceSummary {
   worst_strict_fpr: number;
   mean_strict_tpr: number;
   mean_balanced_tpr: number;
+  human_sources_balanced_within_10pct: number;
+  /** Mean over sources with machine text of the share answered `human`. */
+  mean_miss_rate: number;
+  /** Mean over human sources of the share of human texts answered `human`. */
+  mean_human_said: number;
   answered: number;
   non_native: { sources: string[]; human_answered: number; strict_fpr: number; balanced_fpr: number; answered: number };
 }
@@ -268,6 +285,9 @@ export function summarize(results: UnitResult[]): SourceSummary {
     worst_strict_fpr: Math.max(...humanUnits.map((r) => r.strict.fpr!)),
     mean_strict_tpr: mean(results.filter((r) => r.strict.tpr !== null).map((r) => r.strict.tpr!)),
     mean_balanced_tpr: mean(results.filter((r) => r.balanced.tpr !== null).map((r) => r.balanced.tpr!)),
+    human_sources_balanced_within_10pct: humanUnits.filter((r) => r.balanced.fpr! <= 0.1).length,
+    mean_miss_rate: mean(results.filter((r) => r.miss_rate !== null).map((r) => r.miss_rate!)),
+    mean_human_said: mean(humanUnits.filter((r) => r.human_said !== null).map((r) => r.human_said!)),
     answered: mean(results.map((r) => r.answered)),
     non_native: {
       sources: nn.map((r) => r.unit),

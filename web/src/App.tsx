@@ -21,6 +21,7 @@ const KEY_STORE = 'detector.api-key';
 export function App() {
   const [text, setText] = useState('');
   const [profile, setProfile] = useState<Profile>('strict');
+  const [maxFpr, setMaxFpr] = useState<number | null>(null);
   const [apiKey, setApiKey] = useState(() => sessionStorage.getItem(KEY_STORE) ?? '');
   const [busy, setBusy] = useState<Busy>('idle');
   const [error, setError] = useState<ApiFailure | null>(null);
@@ -61,7 +62,7 @@ export function App() {
     setBusy('detecting');
     setError(null);
     try {
-      const detection = await detect(toCheck, profile, apiKey);
+      const detection = await detect(toCheck, profile, apiKey, maxFpr ?? undefined);
       setResult({ detection, text: toCheck });
       if (apiKey) void refreshRemote(apiKey);
       else {
@@ -124,6 +125,8 @@ export function App() {
             text={text}
             onText={setText}
             profile={profile}
+            maxFpr={maxFpr}
+            onMaxFpr={setMaxFpr}
             onProfile={setProfile}
             apiKey={apiKey}
             onApiKey={setApiKey}

@@ -35,11 +35,12 @@ async function call<T>(path: string, init: RequestInit): Promise<T> {
 const auth = (key: string): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
 
 /** With a key the account's own limits apply; without one, the rate-limited demo. */
-export async function detect(text: string, profile: Profile, key: string): Promise<DetectResult> {
+/** `maxFpr`, when given, sets the text's threshold at the caller's own false-positive rate instead of the profile's. */
+export async function detect(text: string, profile: Profile, key: string, maxFpr?: number): Promise<DetectResult> {
   const { result } = await call<{ result: DetectResult }>(key ? '/v1/detect' : '/v1/demo/detect', {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth(key) },
-    body: JSON.stringify({ text, profile, sentences: true }),
+    body: JSON.stringify({ text, profile, sentences: true, ...(maxFpr !== undefined ? { max_fpr: maxFpr } : {}) }),
   });
   return result;
 }

@@ -15,6 +15,13 @@ export function fprWords(fpr: number): string {
   return `about 1 in ${Math.round(1 / fpr)} human texts is flagged as AI`;
 }
 
+/** "about 1 in 25 machine texts is called human" for a miss rate of 0.04. */
+export function missWords(miss: number): string {
+  if (!(miss > 0)) return 'machine texts are essentially never called human';
+  if (miss >= 0.5) return `about ${percent(miss)} of machine texts are called human`;
+  return `about 1 in ${Math.round(1 / miss)} machine texts is called human`;
+}
+
 /** Five bands of sentence probability, each with a name for the legend and a CSS class. */
 export const BANDS = [
   { max: 0.2, name: 'very human-like' },

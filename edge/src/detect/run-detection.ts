@@ -36,7 +36,7 @@ const DEFAULT_DETECTOR = 'default';
 /** The options that change an answer, and so belong in the cache key. */
 function answerOptions(req: DetectRequest): Record<string, unknown> {
   const legacy = Object.keys(legacySelectorFields).map((k) => [k, req[k as keyof LegacySelector] ?? null]);
-  return { profile: req.profile, sentences: req.sentences, ...Object.fromEntries(legacy) };
+  return { profile: req.profile, max_fpr: req.max_fpr ?? null, sentences: req.sentences, ...Object.fromEntries(legacy) };
 }
 
 /** Sends the texts that missed the cache to a backend; per-text outcomes in the same order. */

@@ -1,9 +1,10 @@
-import type { DetectResult, DetectWarning, Label, Profile, ScoredSpan } from '@detector/contract';
+import type { DetectResult, DetectWarning, Profile, ScoredSpan } from '@detector/contract';
 import type { ExtractOptions, TextFeatures } from './features/text-features.ts';
 import { changedCount, type Normalized } from './normalize.ts';
 import { featureVector } from '@detector/detector-kit/feature-vector.ts';
-import { thresholdsFor } from '@detector/detector-kit/local-calibration.ts';
-import { headScore, probability } from '@detector/detector-kit/head-score.ts';
+import { decideText, type TextDecision } from '@detector/detector-kit/decision.ts';
+import { headScore } from '@detector/detector-kit/head-score.ts';
+import { layoutFree, spanInSource } from '@detector/detector-kit/layout.ts';
 import type { LanguageIdentifier } from './language.ts';
 import type { Detector } from '@detector/detector-kit/schema.ts';
 import { sentenceSpans } from '@detector/detector-kit/text-stats.ts';
@@ -18,19 +19,33 @@ export interface FeatureSource {
 export interface DetectOptions {
   profile: Profile;
   sentences: boolean;
+  maxFpr?: number;
 }
 
 /** Below this confidence the language identifier's "not English" is not trusted enough to abstain. */
 const LANGUAGE_CONFIDENCE = 0.5;
 
-/**
- * Decides a label from a score. `strict` flags only above the 1%-FPR threshold and calls texts
- * between the two thresholds `uncertain`; `balanced` flags above the 5%-FPR threshold.
- */
-export function decide(t: { strict: number; balanced: number }, score: number, profile: Profile): Label {
-  if (profile === 'balanced') return score >= t.balanced ? 'ai' : 'human';
-  if (score >= t.strict) return 'ai';
-  return score >= t.balanced ? 'uncertain' : 'human';
+/** The calibration statistics of a text, raw, in the order the detector's local calibration names them. */
+function calibrationStats(d: Detector, f: TextFeatures, text: string): Float64Array {
+  const cal = d.local_calibration;
+  if (!cal) return new Float64Array(0);
+  const series = f.series ?? { logprob: [], expected: [], variance: [] };
+  return featureVector({ layers: [], pooling: 'mean', ...cal.stats }, { pooled: (l) => f.embeddings.get(l)!, series, text });
+}
+
+function uncertainWarning(d: TextDecision): DetectWarning | null {
+  if (d.reason === 'between_thresholds')
+    return {
+      code: 'between_thresholds',
+      message:
+        'the score is above the level at which human text is said and below the level at which machine text is flagged at this setting: the detector cannot tell',
+    };
+  if (d.reason === 'out_of_distribution')
+    return {
+      code: 'out_of_distribution',
+      message: 'the text is unlike the writing this detector was calibrated on, so its false-positive rate cannot be vouched for here',
+    };
+  return null;
 }
 
 function scoreFeatures(d: Detector, f: TextFeatures, text: string, from?: number, to?: number, window?: number): number {
@@ -91,7 +106,11 @@ export function warningsFor(n: Normalized): DetectWarning[] {
   return [{ code: 'normalized_evasion', message: `the text was normalised before scoring: ${parts.join(', ')}` }];
 }
 
-/** Scores prepared, normalised texts with one detector; the model runs once per text (plus sentences). */
+/**
+ * Scores prepared, normalised texts with one detector; the model runs once per text (plus sentences).
+ * The model reads each text's layout-free form (layout.ts); windows and sentences are reported in
+ * the offsets of the text as given (after normalisation).
+ */
 export async function detectTexts(
   source: FeatureSource,
   detector: Detector,
@@ -101,29 +120,27 @@ export async function detectTexts(
 ): Promise<DetectResult[]> {
   const spec = detector.features;
   const featureOpts = { layers: spec.layers, pooling: 'mean' as const, normalize: false, logprob: spec.logprob_stats.length > 0, perToken: false };
-  const texts = items.map((i) => i.normalized.text);
+  const forms = items.map((i) => layoutFree(i.normalized.text));
+  const texts = forms.map((l) => l.text);
   const feats = await source.features(texts, featureOpts);
 
-  const toProb = (s: number) => probability(detector, s);
   return items.map((item, k) => {
     const f = feats[k]!;
     const text = texts[k]!;
+    const form = forms[k]!;
     const warnings = warningsFor(item.normalized);
     const score = scoreFeatures(detector, f, text);
-    const t = thresholdsFor(detector, { pooled: (l) => f.embeddings.get(l)!, series: f.series ?? { logprob: [], expected: [], variance: [] }, text });
-    let label = decide(t, score, opts.profile);
-    if (t.outOfDistribution) {
-      warnings.push({
-        code: 'out_of_distribution',
-        message: 'the text is unlike the writing this detector was calibrated on, so its false-positive rate cannot be vouched for here',
-      });
-      label = 'uncertain';
-    }
-
-    if (f.tokens < detector.min_tokens) {
+    const decision = decideText(detector, { score, stats: calibrationStats(detector, f, text), tokens: f.tokens }, { profile: opts.profile, maxFpr: opts.maxFpr });
+    let label = decision.label;
+    const why = uncertainWarning(decision);
+    if (why) warnings.push(why);
+    if (decision.reason === 'too_short')
       warnings.push({ code: 'too_short', message: `the text has ${f.tokens} tokens; at least ${detector.min_tokens} are needed for a reliable answer` });
-      label = 'uncertain';
-    }
+    if (!decision.maxFprMet && opts.maxFpr !== undefined)
+      warnings.push({
+        code: 'max_fpr_unattainable',
+        message: `no measured level of this detector flags as few as ${opts.maxFpr} of human texts; its strictest measured level (${decision.fpr}) is used`,
+      });
     if (language) {
       const guess = language.identify(text);
       if (guess.language !== 'en' && guess.confidence >= LANGUAGE_CONFIDENCE) {
@@ -134,9 +151,14 @@ export async function detectTexts(
         label = 'uncertain';
       }
     }
+    const toProb = decision.toProbability;
+    const inSource = (start: number, end: number) => {
+      const s = spanInSource(form, start, end);
+      return { char_start: s.start, char_end: s.end };
+    };
     const windows = f.windows.map((w, i) => {
       const s = f.windows.length === 1 ? score : scoreFeatures(detector, f, text.slice(w.char_start, w.char_end), w.token_start, w.token_end, i);
-      return { ...w, score: s, probability: toProb(s) };
+      return { ...w, ...inSource(w.char_start, w.char_end), score: s, probability: toProb(s) };
     });
     if (f.windows.length > 1) {
       warnings.push({
@@ -146,11 +168,16 @@ export async function detectTexts(
     }
     const result: DetectResult = {
       label,
-      probability: toProb(score),
+      // A verdict overridden after the decision (language) keeps a probability away from both ends.
+      probability: label === decision.label ? decision.probability : Math.min(0.8, Math.max(0.2, toProb(score))),
       score,
       profile: opts.profile,
-      threshold: t[opts.profile],
-      fpr: detector.thresholds[opts.profile].fpr,
+      threshold: decision.threshold,
+      human_threshold: decision.humanThreshold,
+      fpr: decision.fpr,
+      miss_rate: decision.missRate,
+      ...(opts.maxFpr !== undefined ? { max_fpr: opts.maxFpr } : {}),
+      length_band: decision.band,
       detector: { name: detector.name, version: detector.version, model: detector.pack.name },
       tokens: f.tokens,
       windows,
@@ -159,11 +186,9 @@ export async function detectTexts(
     if (opts.sentences) {
       const spans = sentenceSpans(text);
       const shares = sentenceShares(detector, f, text, spans, score);
-      result.sentences = spans.map(
-        (span, i): ScoredSpan => ({ char_start: span.start, char_end: span.end, score: shares[i]!, probability: toProb(shares[i]!) }),
-      );
+      result.sentences = spans.map((span, i): ScoredSpan => ({ ...inSource(span.start, span.end), score: shares[i]!, probability: toProb(shares[i]!) }));
     }
-    if (changedCount(item.normalized) > 0) result.normalized_text = text;
+    if (changedCount(item.normalized) > 0) result.normalized_text = item.normalized.text;
     return result;
   });
 }

@@ -1,4 +1,4 @@
-import type { Profile } from '@detector/contract';
+import { MAX_FPR_RANGE, type Profile } from '@detector/contract';
 import { useId, useState, type DragEvent, type FormEvent, type ReactNode } from 'react';
 import type { Busy } from '../App.tsx';
 
@@ -11,11 +11,16 @@ const PROFILES: Array<{ value: Profile; title: string; detail: string }> = [
   { value: 'balanced', title: 'Balanced', detail: 'Catches more AI text, at the cost of more false alarms.' },
 ];
 
+const DEFAULT_CUSTOM_FPR = 0.02;
+
 interface Props {
   text: string;
   onText(text: string): void;
   profile: Profile;
   onProfile(p: Profile): void;
+  /** The caller's own false-positive rate (0.001 to 0.2), or null for the profile's. */
+  maxFpr: number | null;
+  onMaxFpr(v: number | null): void;
   apiKey: string;
   onApiKey(key: string): void;
   busy: Busy;
@@ -26,8 +31,8 @@ interface Props {
 }
 
 export function InputForm(props: Props) {
-  const { text, onText, profile, onProfile, apiKey, onApiKey, busy, onSubmit, onFile, note } = props;
-  const ids = { text: useId(), textHelp: useId(), file: useId(), fileHelp: useId(), key: useId(), keyHelp: useId() };
+  const { text, onText, profile, onProfile, maxFpr, onMaxFpr, apiKey, onApiKey, busy, onSubmit, onFile, note } = props;
+  const ids = { text: useId(), textHelp: useId(), file: useId(), fileHelp: useId(), key: useId(), keyHelp: useId(), rate: useId() };
   const [dragging, setDragging] = useState(false);
   const working = busy !== 'idle';
 
@@ -93,14 +98,47 @@ export function InputForm(props: Props) {
       <fieldset className="field profiles">
         <legend>How sure before calling a text AI-written?</legend>
         {PROFILES.map((p) => (
-          <label key={p.value} className={`choice${profile === p.value ? ' chosen' : ''}`}>
-            <input type="radio" name="profile" value={p.value} checked={profile === p.value} onChange={() => onProfile(p.value)} />
+          <label key={p.value} className={`choice${maxFpr === null && profile === p.value ? ' chosen' : ''}`}>
+            <input
+              type="radio"
+              name="profile"
+              value={p.value}
+              checked={maxFpr === null && profile === p.value}
+              onChange={() => {
+                onMaxFpr(null);
+                onProfile(p.value);
+              }}
+            />
             <span>
               <strong>{p.title}</strong>
               <span className="choice-detail">{p.detail}</span>
             </span>
           </label>
         ))}
+        <label className={`choice${maxFpr !== null ? ' chosen' : ''}`}>
+          <input type="radio" name="profile" value="custom" checked={maxFpr !== null} onChange={() => onMaxFpr(maxFpr ?? DEFAULT_CUSTOM_FPR)} />
+          <span>
+            <strong>My own rate</strong>
+            <span className="choice-detail">
+              Flag at most{' '}
+              <input
+                id={ids.rate}
+                className="rate"
+                type="number"
+                min={MAX_FPR_RANGE.min * 100}
+                max={MAX_FPR_RANGE.max * 100}
+                step={0.1}
+                aria-label="Largest share of human texts flagged, in percent"
+                value={((maxFpr ?? DEFAULT_CUSTOM_FPR) * 100).toString()}
+                onChange={(e) => {
+                  const v = Number(e.target.value) / 100;
+                  if (Number.isFinite(v)) onMaxFpr(Math.min(MAX_FPR_RANGE.max, Math.max(MAX_FPR_RANGE.min, v)));
+                }}
+              />
+              % of human texts, as measured on writing the detector never saw.
+            </span>
+          </span>
+        </label>
       </fieldset>
 
       <div className="field">

@@ -1,5 +1,5 @@
 import type { DetectResult } from '@detector/contract';
-import { fprWords, percent, VERDICT } from '../format.ts';
+import { fprWords, missWords, percent, VERDICT } from '../format.ts';
 import { HighlightedText } from './HighlightedText.tsx';
 import { WindowsList } from './WindowsList.tsx';
 
@@ -9,6 +9,8 @@ const WARNING_TITLE: Record<string, string> = {
   normalized_evasion: 'Hidden characters removed',
   long_text_windows: 'Long text read in parts',
   out_of_distribution: 'Unlike the writing this detector was calibrated on',
+  between_thresholds: 'Between the two thresholds',
+  max_fpr_unattainable: 'Rate not reachable',
 };
 
 /** The label and the probability point different ways; say why rather than leave it looking wrong. */
@@ -20,10 +22,11 @@ const ABSTAIN = new Set(['too_short', 'unsupported_language', 'out_of_distributi
 export function ResultPanel({ detection, text }: { detection: DetectResult; text: string }) {
   const abstained = detection.label === 'uncertain' && detection.warnings.some((w) => ABSTAIN.has(w.code));
   const verdict = VERDICT[detection.label];
-  // "Uncertain" without an abstention means the score fell between the balanced and strict thresholds.
+  // "Uncertain" without an abstention means the score fell between the level where the detector
+  // says human and the one where it flags: it cannot tell, and says so.
   const detail =
     detection.label === 'uncertain' && !abstained
-      ? 'The score is above the balanced threshold but below the strict one: worth a closer look, not enough to flag at this setting.'
+      ? 'The score is too high to call the text human-written and too low to flag it at this setting: the detector cannot tell.'
       : verdict.detail;
   const scored = detection.normalized_text ?? text;
   return (
@@ -54,10 +57,18 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
       </div>
 
       <p className="threshold" data-testid="threshold">
-        <strong>{detection.profile === 'strict' ? 'Strict' : 'Balanced'} setting:</strong> at this setting {fprWords(detection.fpr)}.{' '}
+        <strong>{detection.max_fpr !== undefined ? `Your rate (${percent(detection.max_fpr)})` : detection.profile === 'strict' ? 'Strict' : 'Balanced'} setting:</strong>{' '}
+        at this setting {fprWords(detection.fpr)}
+        {detection.length_band ? ' of this length' : ''}
+        {typeof detection.miss_rate === 'number' ? `, and ${missWords(detection.miss_rate)}` : ''}.{' '}
         <span className="muted">
-          (Score {detection.score.toFixed(2)} against a threshold of {detection.threshold.toFixed(2)}.)
+          (Score {detection.score.toFixed(2)}: flagged from {detection.threshold.toFixed(2)}
+          {typeof detection.human_threshold === 'number' ? `, called human below ${detection.human_threshold.toFixed(2)}` : ''}.)
         </span>
+      </p>
+      <p className="muted" data-testid="per-text-note">
+        Each text gets its own thresholds, set by the human and machine writing most like it that the detector was calibrated on, so the same score can be
+        flagged in one kind of writing and not in another.
       </p>
 
       {disagrees(detection) && (

@@ -22,7 +22,7 @@ export const detectRoutes = new Hono<AppEnv>()
     const detector = s.registry().select(body);
     const model = s.model(detector.pack.name);
     const limits = { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: s.config.MAX_BATCH_TEXTS };
-    const opts = { profile: body.profile, sentences: body.sentences };
+    const opts = { profile: body.profile, sentences: body.sentences, maxFpr: body.max_fpr };
 
     if (body.text !== undefined) {
       const normalized = normalizeForDetection(prepareText(body.text, limits));
