@@ -7,7 +7,7 @@ import json, sys, math
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-ROWS = sys.argv[1] if len(sys.argv) > 1 else '.cache/rows'
+ROWS = '.cache/rows'
 
 def load(name):
     meta = [json.loads(l) for l in open(f'{ROWS}/{name}.meta.jsonl')]

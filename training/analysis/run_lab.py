@@ -27,3 +27,6 @@ if __name__ == '__main__':
     if 'stats' in which: run('stats only', S, 0.1)
     if 'l8' in which: run('stats + layer 8', np.hstack([S, X[:, 8 * Hd:9 * Hd]]), 0.05)
     if 'all' in which: run('all layers', np.hstack([S, X[:, :L * Hd]]), 0.01)
+
+def detail(sc, ev, ls, lb):
+    summarize(ev, sc, y, units, ls, lb, quiet=False)
