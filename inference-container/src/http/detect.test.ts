@@ -141,9 +141,22 @@ describe('POST /v1/detect', () => {
     const outOfRange = await post('/analyze', { text: ESSAY, layer: -10 });
     expect(outOfRange.status).toBe(400);
     expect((await outOfRange.json()).error.code).toBe('unknown_layer');
-    const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
+    const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-7B', layer: 22, classifier_type: 'svm' });
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('unknown_detector');
+  });
+
+  it('answers the original selector through the alias table, as /analyze does', async () => {
+    const res = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
+    expect(res.status).toBe(200);
+    const { result } = await res.json();
+    expect(result.detector.name).toBe(BUNDLED_DETECTOR);
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('selector_alias');
+    const batch = await post('/v1/detect', { texts: [ESSAY, ''], classifier_type: 'lr' });
+    expect(batch.status).toBe(200);
+    const { results } = await batch.json();
+    expect(results[0].warnings.map((w: { code: string }) => w.code)).toContain('selector_alias');
+    expect(results[1].error.code).toBe('empty_text');
   });
 
   it.each([
