@@ -397,6 +397,24 @@ describe('daily quota in texts', () => {
   });
 });
 
+describe('usage', () => {
+  it('counts an upload as one text, as it is charged to the daily quota', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url });
+      const form = new FormData();
+      form.append('file', new Blob(['An uploaded text.'], { type: 'text/plain' }), 'a.txt');
+      const res = await gw.app.request('/v1/extract', { method: 'POST', headers: { authorization: `Bearer ${gw.keys.pro}` }, body: form });
+      expect(res.status).toBe(200);
+      await gw.settle();
+      const usage = await (await gw.app.request('/v1/usage', { headers: { authorization: `Bearer ${gw.keys.pro}` } })).json<any>();
+      expect(usage.days).toEqual([{ day: expect.any(String), requests: 1, texts: 1 }]);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
 describe('per-minute limits in texts and tokens', () => {
   it('charges a batch its texts and its characters / 4 in tokens, and a refused batch nothing', async () => {
     const peer = await contractPeer();
