@@ -171,8 +171,13 @@ export const configSchema = z
     CORS_ORIGINS: origins,
 
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    /** Take the client address from X-Forwarded-For's first hop (behind a trusted proxy; the local stack). */
+    /** Take the client address from X-Forwarded-For (behind trusted proxies; the local stack) instead of CF-Connecting-IP. */
     TRUST_FORWARDED_FOR: bool(false),
+    /**
+     * Proxies in front of the gateway that append to X-Forwarded-For: the client is this many
+     * entries from the right. Everything left of that was written by the client and proves nothing.
+     */
+    TRUSTED_PROXY_HOPS: int(1, 1),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT !== 'production') return;
