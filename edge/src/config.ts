@@ -185,6 +185,13 @@ export const configSchema = z
     // reach the inference service can use it. Neither may be left out by accident.
     if (!c.API_KEY_PEPPER)
       ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'required when ENVIRONMENT=production (wrangler secret put API_KEY_PEPPER)' });
+    // A short pepper is guessable, and then so is every key hash and history cursor it keys.
+    else if (new TextEncoder().encode(c.API_KEY_PEPPER).length < 32)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_KEY_PEPPER'],
+        message: 'must be at least 32 bytes when ENVIRONMENT=production (openssl rand -hex 32)',
+      });
     if (!c.INFERENCE_TOKEN)
       ctx.addIssue({
         code: 'custom',
