@@ -88,6 +88,13 @@ export const configSchema = z
     /** How long an open circuit stays open before a health probe may close it. */
     BREAKER_COOLDOWN_MS: int(10_000, 100),
     HEALTH_TIMEOUT_MS: int(2_000, 100),
+    /**
+     * How long a keyless /ready answer is reused: each one probes every backend, Redis and
+     * Postgres, and /ready takes no key. 0 probes on every call.
+     */
+    READY_CACHE_MS: int(5_000, 0),
+    /** Bearer token that shows /ready's backends and stores (and always probes afresh); unset: nobody sees them. */
+    OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     /** Shared secret sent to the inference service as `Authorization: Bearer`; the service's own INFERENCE_TOKEN. */
     INFERENCE_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
 
