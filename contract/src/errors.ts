@@ -33,6 +33,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   rate_limited: 429,
   quota_exceeded: 429,
+  /** This address presented too many keys that do not exist; Retry-After says when it may try again. */
+  too_many_auth_failures: 429,
   queue_full: 503,
   /** The queue ahead is longer than the caller's deadline allows; Retry-After says when to come back. */
   deadline_unmeetable: 503,

@@ -86,7 +86,7 @@ const EXTRACTION: ErrorCode[] = [
 ];
 const GATEWAY_ALWAYS: ErrorCode[] = ['internal', 'misconfigured'];
 // The key store and the rate limiter answer backend_unavailable when their store is down.
-const KEYED: ErrorCode[] = ['unauthorized', 'forbidden', 'rate_limited', 'backend_unavailable'];
+const KEYED: ErrorCode[] = ['unauthorized', 'forbidden', 'too_many_auth_failures', 'rate_limited', 'backend_unavailable'];
 const QUOTA: ErrorCode[] = ['quota_exceeded'];
 const DEMO_LIMITS: ErrorCode[] = ['rate_limited', 'backend_unavailable'];
 

@@ -110,6 +110,10 @@ export const configSchema = z
     /** Keys accepted without a database, `key:tier:owner[:scope|scope]` comma-separated (in-memory mode). */
     STATIC_API_KEYS: staticKeys,
     KEY_CACHE_TTL_MS: int(60_000, 0),
+    /** How long the isolate remembers a key prefix the database does not have, so a repeated bad key is not looked up again. */
+    KEY_MISS_CACHE_TTL_MS: int(10_000, 0),
+    /** Well-formed keys that turn out not to exist, per client address and minute, before that address gets 429 too_many_auth_failures. */
+    AUTH_FAILURES_PER_MINUTE: int(20, 1),
 
     RATE_FREE_PER_MINUTE: int(30, 1),
     RATE_FREE_PER_DAY: int(1_000, 1),
