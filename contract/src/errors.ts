@@ -28,6 +28,12 @@ export const ERROR_STATUS = {
   extraction_too_large: 413,
   payload_too_large: 413,
   text_too_long: 413,
+  /**
+   * The work alone, on an idle model, needs longer than the whole time the caller allows
+   * (X-Request-Budget-Ms, the gateway's INFERENCE_TIMEOUT_MS): no retry could succeed, so there is
+   * no Retry-After. Send shorter texts or fewer at once.
+   */
+  text_too_large_for_deadline: 413,
   batch_too_large: 413,
   unauthorized: 401,
   forbidden: 403,

@@ -65,7 +65,7 @@ export const historyQuerySchema = z.strictObject({
 export const usageQuerySchema = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(30) });
 
 const JSON_BODY: ErrorCode[] = ['payload_too_large', 'unsupported_media_type', 'invalid_json', 'invalid_unicode', 'invalid_request'];
-const TEXT: ErrorCode[] = ['empty_text', 'invalid_unicode', 'control_characters', 'text_too_long'];
+const TEXT: ErrorCode[] = ['empty_text', 'invalid_unicode', 'control_characters', 'text_too_long', 'text_too_large_for_deadline'];
 const SELECT: ErrorCode[] = ['unknown_detector', 'unknown_model', 'unknown_layer'];
 /** What the service answers while it cannot take work, and what the gateway adds on its way. */
 const SERVICE_BUSY: ErrorCode[] = ['not_ready', 'queue_full', 'deadline_unmeetable', 'timeout'];

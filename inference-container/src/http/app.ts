@@ -61,7 +61,10 @@ export const workFromRequest: MiddlewareHandler = async (c, next) => {
   const budget = c.req.header('x-request-budget-ms');
   if (budget !== undefined && !/^[0-9]{1,9}$/.test(budget)) throw new ApiError('invalid_request', 'X-Request-Budget-Ms must be a whole number of milliseconds');
   const work: Work = { tenant, signal: c.req.raw.signal };
-  if (budget !== undefined) work.deadline = Date.now() + Number(budget);
+  if (budget !== undefined) {
+    work.budgetMs = Number(budget);
+    work.deadline = Date.now() + work.budgetMs;
+  }
   await currentWork.run(work, () => next());
 };
 

@@ -159,6 +159,18 @@ describe('POST /v1/detect', () => {
     expect(results[1].error.code).toBe('empty_text');
   });
 
+  it('answers 413 text_too_large_for_deadline, not a Retry-After, for a text the budget can never cover', async () => {
+    await post('/v1/detect', { text: ESSAY }); // the queue has measured the model's speed
+    const res = (await app.request('/v1/detect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-budget-ms': '50' },
+      body: JSON.stringify({ text: ESSAY.repeat(200).slice(0, 100_000) }),
+    })) as JsonResponse;
+    expect(res.status).toBe(413);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect((await res.json()).error.code).toBe('text_too_large_for_deadline');
+  });
+
   it.each([
     ['both text and texts', { text: 'a', texts: ['b'] }, 400, 'invalid_request'],
     ['neither text nor texts', { profile: 'strict' }, 400, 'invalid_request'],
