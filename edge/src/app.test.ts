@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeResponseSchema, gatewayRoutes } from '@detector/contract';
 import { createApp } from './app.ts';
 import { closedPortUrl, contractPeer, OWNER, testGateway, type Peer, type TestGateway } from './test-support.ts';
@@ -394,6 +394,33 @@ describe('daily quota in texts', () => {
     } finally {
       await peer.close();
     }
+  });
+});
+
+describe('a caller that disconnects mid-request', () => {
+  it('is logged as client_disconnected at info, not as an unhandled error', async () => {
+    const gw = await testGateway({});
+    const errors = vi.spyOn(gw.services.log, 'error');
+    const infos = vi.spyOn(gw.services.log, 'info');
+    const gone = new AbortController();
+    // What the runtime hands on when the connection closes halfway through the body.
+    const body = new ReadableStream<Uint8Array>({
+      start: (ctl) => ctl.enqueue(new TextEncoder().encode('{"text": "half a bo')),
+      pull: (ctl) => {
+        gone.abort();
+        ctl.error(new Error('aborted'));
+      },
+    });
+    const req = new Request('http://gw/v1/detect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+      body,
+      signal: gone.signal,
+      duplex: 'half',
+    } as RequestInit);
+    await gw.app.request(req);
+    expect(errors).not.toHaveBeenCalled();
+    expect(infos).toHaveBeenCalledWith('client_disconnected', expect.objectContaining({ path: '/v1/detect' }));
   });
 });
 

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { allowedMethods, openApiDocument, serviceRoutes } from '@detector/contract';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '@detector/contract';
+import { ApiError, isClientDisconnect } from '@detector/contract';
 import { currentWork, LOCAL_TENANT, type Work } from '../core/work.ts';
 import type { InferenceService } from '../core/service.ts';
 import { detectRoutes } from './routes/detect.ts';
@@ -113,6 +113,10 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     if (err instanceof ApiError) {
       if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
       return c.json(err.toBody(), err.status as 400);
+    }
+    if (isClientDisconnect(err, c.req.raw.signal)) {
+      service.log.info('client_disconnected', { path: c.req.path });
+      return c.json(new ApiError('invalid_request', 'the client disconnected before the request was read').toBody(), 400);
     }
     service.log.error('unhandled error', { path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined });
     return c.json(new ApiError('internal', 'internal error').toBody(), 500);
