@@ -207,6 +207,16 @@ export const gatewayRoutes: RouteSpec[] = [
     ok: [{ status: 200, description: 'HTML page', contentType: 'text/html' }],
     errors: GATEWAY_ALWAYS,
   },
+  ...(['/favicon.ico', '/favicon.svg'] as const).map(
+    (path): RouteSpec => ({
+      method: 'GET',
+      path,
+      summary: "The page's icon (SVG)",
+      auth: 'none',
+      ok: [{ status: 200, description: 'SVG image', contentType: 'image/svg+xml' }],
+      errors: GATEWAY_ALWAYS,
+    }),
+  ),
 ];
 
 const SERVICE_JSON: ErrorCode[] = ['unauthorized', 'internal', ...JSON_BODY, 'not_ready'];

@@ -11,6 +11,7 @@ import { analyzeRoutes } from './routes/analyze.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { detectRoutes } from './routes/detect.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { faviconRoutes } from './routes/favicon.ts';
 import { extractRoutes } from './routes/extract.ts';
 import { opsRoutes } from './routes/ops.ts';
 import type { Services } from './services.ts';
@@ -75,6 +76,7 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
 
   app.route('/', opsRoutes);
   app.route('/', docsRoutes);
+  app.route('/', faviconRoutes);
   app.route('/', detectRoutes);
   app.route('/', analyzeRoutes);
   app.route('/', extractRoutes);
