@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AppEnv } from '../http/env.ts';
 
@@ -10,8 +11,7 @@ const FAVICON_SVG =
   '<path d="M24 23l3.5 3.5" stroke="#f2b84b" stroke-width="2.8" stroke-linecap="round"/>' +
   '</svg>';
 
-const icon = (c: { body: (b: string, s: 200, h: Record<string, string>) => Response }) =>
-  // Browsers ask for /favicon.ico on every page load whatever the page links; a day in their cache keeps that off the Worker.
-  c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
+// Browsers ask for /favicon.ico on every page load whatever the page links; a day in their cache keeps that off the Worker.
+const icon = (c: Context<AppEnv>) => c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' });
 
-export const faviconRoutes = new Hono<AppEnv>().get('/favicon.svg', (c) => icon(c)).get('/favicon.ico', (c) => icon(c));
+export const faviconRoutes = new Hono<AppEnv>().get('/favicon.svg', icon).get('/favicon.ico', icon);
