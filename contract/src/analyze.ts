@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { legacySelectorFields } from './detect.ts';
+import { legacySelectorFields, type LegacySelector } from './detect.ts';
 import type { DetectResult, DetectWarning, ServiceAnalyzeResponse } from './responses.ts';
 
 /**
@@ -34,7 +34,7 @@ const QWEN_STAND_IN =
 
 /**
  * The original design's selector combinations and the shipped detector that answers each. A
- * request to /analyze is looked up here (missing fields taken as ORIGINAL_DEFAULTS) before the
+ * request to /analyze or /v1/detect is looked up here (missing fields taken as ORIGINAL_DEFAULTS) before the
  * detectors' own aliases are consulted, and the answer's `detector` names the one that ran.
  * To serve a real Qwen detector, ship its pack and detector file and point these rows at it.
  */
@@ -59,15 +59,32 @@ export function originalAlias(req: Pick<AnalyzeRequest, 'model_name' | 'layer' |
   return ORIGINAL_ALIASES.find((a) => a.model_name === sel.model_name && a.layer === sel.layer && a.classifier_type === sel.classifier_type) ?? null;
 }
 
+/**
+ * A detect request's selector after the alias table, so /v1/detect answers the original's
+ * combinations as /analyze does: a row's detector replaces the legacy fields. A request that
+ * names `detector` outright, or a selector with no row, comes back unchanged (the detectors' own
+ * aliases decide).
+ */
+export function resolveOriginalSelector<T extends LegacySelector & { detector?: string | undefined }>(req: T): { request: T; alias: OriginalAlias | null } {
+  if (req.detector !== undefined) return { request: req, alias: null };
+  const alias = originalAlias(req);
+  if (!alias) return { request: req, alias: null };
+  const { model_name: _m, layer: _l, classifier_type: _c, ...rest } = req;
+  return { request: { ...rest, detector: alias.detector } as T, alias };
+}
+
+/** Tells the caller which detector stood in for the selector it sent. */
+export function selectorAliasWarning(alias: OriginalAlias): DetectWarning {
+  return {
+    code: 'selector_alias',
+    message: `model_name=${alias.model_name} layer=${alias.layer} classifier_type=${alias.classifier_type} is answered by detector ${alias.detector}: ${alias.note}`,
+  };
+}
+
 /** Warnings for what the original request carried that this service does not use. */
 export function analyzeRequestWarnings(req: AnalyzeRequest, alias: OriginalAlias | null): DetectWarning[] {
   const out: DetectWarning[] = [];
-  if (alias) {
-    out.push({
-      code: 'selector_alias',
-      message: `model_name=${alias.model_name} layer=${alias.layer} classifier_type=${alias.classifier_type} is answered by detector ${alias.detector}: ${alias.note}`,
-    });
-  }
+  if (alias) out.push(selectorAliasWarning(alias));
   for (const field of ['pooling', 'dataset_name'] as const) {
     if (req[field] !== undefined)
       out.push({ code: 'ignored_field', message: `${field} is accepted for compatibility and ignored: the detector fixes its own features and training data` });

@@ -134,22 +134,35 @@ export class DetectorClient {
     return this.json('GET', '/health', healthResponseSchema, { anonymous: true });
   }
 
-  /** Readiness; a 503 answer is a report (`status: 'unavailable'`), not an error. */
-  ready(): Promise<GatewayReady> {
-    return this.json('GET', '/ready', gatewayReadySchema, { anonymous: true, alsoOk: [503] });
+  /**
+   * Readiness; a 503 answer is a report (`status: 'unavailable'`), not an error. With the
+   * gateway's OPERATOR_TOKEN the answer also lists the backends and stores.
+   */
+  ready(opts: { operatorToken?: string } = {}): Promise<GatewayReady> {
+    return this.json('GET', '/ready', gatewayReadySchema, { anonymous: true, alsoOk: [503], bearer: opts.operatorToken });
   }
 
   private async json<S extends z.ZodType>(
     method: RouteSpec['method'],
     path: string,
     schema: S,
-    o: { body?: unknown; file?: Blob; filename?: string; query?: Record<string, string | number | undefined>; anonymous?: boolean; alsoOk?: number[] },
+    o: {
+      body?: unknown;
+      file?: Blob;
+      filename?: string;
+      query?: Record<string, string | number | undefined>;
+      anonymous?: boolean;
+      /** Sent instead of the API key (an anonymous route's own token). */
+      bearer?: string | undefined;
+      alsoOk?: number[];
+    },
   ): Promise<z.output<S>> {
     route(method, path); // a path the contract does not list is a bug here, not a 404 later
     const url = new URL(this.base + path);
     for (const [k, v] of Object.entries(o.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {};
     if (this.opts.apiKey && !o.anonymous) headers.authorization = `Bearer ${this.opts.apiKey}`;
+    if (o.bearer) headers.authorization = `Bearer ${o.bearer}`;
     let body: string | FormData | undefined;
     if (o.body !== undefined) {
       headers['content-type'] = 'application/json';

@@ -28,11 +28,19 @@ export const ERROR_STATUS = {
   extraction_too_large: 413,
   payload_too_large: 413,
   text_too_long: 413,
+  /**
+   * The work alone, on an idle model, needs longer than the whole time the caller allows
+   * (X-Request-Budget-Ms, the gateway's INFERENCE_TIMEOUT_MS): no retry could succeed, so there is
+   * no Retry-After. Send shorter texts or fewer at once.
+   */
+  text_too_large_for_deadline: 413,
   batch_too_large: 413,
   unauthorized: 401,
   forbidden: 403,
   rate_limited: 429,
   quota_exceeded: 429,
+  /** This address presented too many keys that do not exist; Retry-After says when it may try again. */
+  too_many_auth_failures: 429,
   queue_full: 503,
   /** The queue ahead is longer than the caller's deadline allows; Retry-After says when to come back. */
   deadline_unmeetable: 503,

@@ -159,12 +159,16 @@ export type UsageResponse = z.infer<typeof usageResponseSchema>;
 export const healthResponseSchema = z.object({ status: z.literal('ok') });
 
 const storeState = z.enum(['ok', 'unreachable', 'memory']);
-/** The gateway's GET /ready: 200 when a backend is ready, else 503; the stores are reported, not required. */
+/**
+ * The gateway's GET /ready: 200 when a backend is ready, else 503; the stores are reported, not
+ * required. The backends (internal addresses) and the stores are shown only to a caller with the
+ * gateway's OPERATOR_TOKEN; others get `status` alone.
+ */
 export const gatewayReadySchema = z.object({
   status: z.enum(['ready', 'unavailable']),
-  backends: z.array(z.object({ url: z.string(), ready: z.boolean() })),
-  redis: storeState,
-  database: storeState,
+  backends: z.array(z.object({ url: z.string(), ready: z.boolean() })).optional(),
+  redis: storeState.optional(),
+  database: storeState.optional(),
 });
 export type GatewayReady = z.infer<typeof gatewayReadySchema>;
 

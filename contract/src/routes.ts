@@ -65,7 +65,7 @@ export const historyQuerySchema = z.strictObject({
 export const usageQuerySchema = z.strictObject({ days: z.coerce.number().int().min(1).max(90).default(30) });
 
 const JSON_BODY: ErrorCode[] = ['payload_too_large', 'unsupported_media_type', 'invalid_json', 'invalid_unicode', 'invalid_request'];
-const TEXT: ErrorCode[] = ['empty_text', 'invalid_unicode', 'control_characters', 'text_too_long'];
+const TEXT: ErrorCode[] = ['empty_text', 'invalid_unicode', 'control_characters', 'text_too_long', 'text_too_large_for_deadline'];
 const SELECT: ErrorCode[] = ['unknown_detector', 'unknown_model', 'unknown_layer'];
 /** What the service answers while it cannot take work, and what the gateway adds on its way. */
 const SERVICE_BUSY: ErrorCode[] = ['not_ready', 'queue_full', 'deadline_unmeetable', 'timeout'];
@@ -86,7 +86,7 @@ const EXTRACTION: ErrorCode[] = [
 ];
 const GATEWAY_ALWAYS: ErrorCode[] = ['internal', 'misconfigured'];
 // The key store and the rate limiter answer backend_unavailable when their store is down.
-const KEYED: ErrorCode[] = ['unauthorized', 'forbidden', 'rate_limited', 'backend_unavailable'];
+const KEYED: ErrorCode[] = ['unauthorized', 'forbidden', 'too_many_auth_failures', 'rate_limited', 'backend_unavailable'];
 const QUOTA: ErrorCode[] = ['quota_exceeded'];
 const DEMO_LIMITS: ErrorCode[] = ['rate_limited', 'backend_unavailable'];
 
@@ -207,6 +207,16 @@ export const gatewayRoutes: RouteSpec[] = [
     ok: [{ status: 200, description: 'HTML page', contentType: 'text/html' }],
     errors: GATEWAY_ALWAYS,
   },
+  ...(['/favicon.ico', '/favicon.svg'] as const).map(
+    (path): RouteSpec => ({
+      method: 'GET',
+      path,
+      summary: "The page's icon (SVG)",
+      auth: 'none',
+      ok: [{ status: 200, description: 'SVG image', contentType: 'image/svg+xml' }],
+      errors: GATEWAY_ALWAYS,
+    }),
+  ),
 ];
 
 const SERVICE_JSON: ErrorCode[] = ['unauthorized', 'internal', ...JSON_BODY, 'not_ready'];

@@ -11,6 +11,30 @@ describe('sentence spans', () => {
       'It was fine.',
     ]);
   });
+
+  it('ends a sentence before a lower-case start, as informal writing has them', () => {
+    const post = 'ok so i tried it. it broke. then i fixed it. turns out the cable was loose. now it works fine. thanks for the help. would recommend.';
+    expect(sentenceSpans(post).map((s) => post.slice(s.start, s.end))).toEqual([
+      'ok so i tried it.',
+      'it broke.',
+      'then i fixed it.',
+      'turns out the cable was loose.',
+      'now it works fine.',
+      'thanks for the help.',
+      'would recommend.',
+    ]);
+    const quoted = 'he said "no." then he left.';
+    expect(sentenceSpans(quoted).map((s) => quoted.slice(s.start, s.end))).toEqual(['he said "no."', 'then he left.']);
+  });
+
+  it('keeps abbreviations, decimals and a trailing-off ellipsis inside their sentence', () => {
+    const text = 'it costs 3.5 dollars, e.g. the small one, pens etc. and paper. we meet at 9 a.m. tomorrow. so wait... what now?';
+    expect(sentenceSpans(text).map((s) => text.slice(s.start, s.end))).toEqual([
+      'it costs 3.5 dollars, e.g. the small one, pens etc. and paper.',
+      'we meet at 9 a.m. tomorrow.',
+      'so wait... what now?',
+    ]);
+  });
 });
 
 describe('style statistics', () => {

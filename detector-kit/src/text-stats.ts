@@ -8,6 +8,30 @@ const FIRST_PERSON = new Set(['i', 'me', 'my', 'mine', 'we', 'us', 'our', "i'm",
 // Titles and abbreviations after which the segmenter would wrongly end a sentence.
 const NO_BREAK_AFTER = /(?:^|[\s(])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sr|Jr|St|Rev|Gen|Col|Capt|Lt|Sgt|Gov|Sen|Rep|Hon|vs|etc|e\.g|i\.e|cf|No|Fig|approx|Mt|Ft)\.\s*$/;
 
+// The segmenter (UAX #29) never ends a sentence at a full stop followed by a lower-case letter, so
+// informal writing ("it broke. then i fixed it.") reads as one long sentence; `!` and `?` it
+// already splits. A lone full stop (not an ellipsis), optional closing quotes, whitespace, then a
+// lower-case letter ends a sentence unless an abbreviation ends there.
+const LOWER_START = /(?<!\.)\.["'”’)\]]*\s+(?=\p{Ll})/gu;
+// A word with a dot inside it (a.m., u.s.) is an abbreviation whatever the list says.
+const DOTTED_WORD = /(?:^|\s)\p{L}+\.\p{L}+(?:\.\p{L}+)*\.$/u;
+
+function splitLowerStarts(text: string, span: { start: number; end: number }): Array<{ start: number; end: number }> {
+  const out: Array<{ start: number; end: number }> = [];
+  const body = text.slice(span.start, span.end);
+  let from = 0;
+  for (const m of body.matchAll(LOWER_START)) {
+    const stop = m.index + 1;
+    const before = body.slice(from, stop);
+    if (NO_BREAK_AFTER.test(before) || DOTTED_WORD.test(before)) continue;
+    const close = m[0].search(/\s/);
+    out.push({ start: span.start + from, end: span.start + m.index + close });
+    from = m.index + m[0].length;
+  }
+  out.push({ start: span.start + from, end: span.end });
+  return out;
+}
+
 /** Sentence spans of a text, trimmed of surrounding whitespace. */
 export function sentenceSpans(text: string): Array<{ start: number; end: number }> {
   const spans: Array<{ start: number; end: number }> = [];
@@ -23,7 +47,7 @@ export function sentenceSpans(text: string): Array<{ start: number; end: number 
     else spans.push({ start, end });
     joinNext = NO_BREAK_AFTER.test(text.slice(spans[spans.length - 1]!.start, end));
   }
-  return spans;
+  return spans.flatMap((span) => splitLowerStarts(text, span));
 }
 
 /** Cheap surface statistics of writing style; scaled to be comparable across lengths. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { analyzeResponseSchema, gatewayRoutes } from '@detector/contract';
 import { createApp } from './app.ts';
 import { closedPortUrl, contractPeer, OWNER, testGateway, type Peer, type TestGateway } from './test-support.ts';
@@ -391,6 +391,51 @@ describe('daily quota in texts', () => {
       expect((await send(1, 'd')).status).toBe(429);
       // Too many texts for the batch limit is refused before anything is charged.
       expect((await send(9, 'e')).status).toBe(413);
+    } finally {
+      await peer.close();
+    }
+  });
+});
+
+describe('a caller that disconnects mid-request', () => {
+  it('is logged as client_disconnected at info, not as an unhandled error', async () => {
+    const gw = await testGateway({});
+    const errors = vi.spyOn(gw.services.log, 'error');
+    const infos = vi.spyOn(gw.services.log, 'info');
+    const gone = new AbortController();
+    // What the runtime hands on when the connection closes halfway through the body.
+    const body = new ReadableStream<Uint8Array>({
+      start: (ctl) => ctl.enqueue(new TextEncoder().encode('{"text": "half a bo')),
+      pull: (ctl) => {
+        gone.abort();
+        ctl.error(new Error('aborted'));
+      },
+    });
+    const req = new Request('http://gw/v1/detect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+      body,
+      signal: gone.signal,
+      duplex: 'half',
+    } as RequestInit);
+    await gw.app.request(req);
+    expect(errors).not.toHaveBeenCalled();
+    expect(infos).toHaveBeenCalledWith('client_disconnected', expect.objectContaining({ path: '/v1/detect' }));
+  });
+});
+
+describe('usage', () => {
+  it('counts an upload as one text, as it is charged to the daily quota', async () => {
+    const peer = await contractPeer();
+    try {
+      const gw = await testGateway({ INFERENCE_URLS: peer.url });
+      const form = new FormData();
+      form.append('file', new Blob(['An uploaded text.'], { type: 'text/plain' }), 'a.txt');
+      const res = await gw.app.request('/v1/extract', { method: 'POST', headers: { authorization: `Bearer ${gw.keys.pro}` }, body: form });
+      expect(res.status).toBe(200);
+      await gw.settle();
+      const usage = await (await gw.app.request('/v1/usage', { headers: { authorization: `Bearer ${gw.keys.pro}` } })).json<any>();
+      expect(usage.days).toEqual([{ day: expect.any(String), requests: 1, texts: 1 }]);
     } finally {
       await peer.close();
     }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ConfigError } from './config.ts';
+import { isClientDisconnect } from '@detector/contract';
 import { ApiError } from './errors.ts';
 import { corsHeaders, securityHeaders } from './http/cors.ts';
 import type { AppEnv } from './http/env.ts';
@@ -10,6 +11,7 @@ import { analyzeRoutes } from './routes/analyze.ts';
 import { demoRoutes } from './routes/demo.ts';
 import { detectRoutes } from './routes/detect.ts';
 import { docsRoutes } from './routes/docs.ts';
+import { faviconRoutes } from './routes/favicon.ts';
 import { extractRoutes } from './routes/extract.ts';
 import { opsRoutes } from './routes/ops.ts';
 import type { Services } from './services.ts';
@@ -31,7 +33,15 @@ export function errorResponse(err: unknown, c: Context<AppEnv>): Response {
   else if (err instanceof ConfigError) apiError = new ApiError('misconfigured', err.message);
   else if (err instanceof HTTPException && /json/i.test(err.message)) apiError = new ApiError('invalid_json', 'the request body is not valid JSON');
   else if (err instanceof HTTPException && err.status < 500) apiError = new ApiError('invalid_request', err.message);
-  else {
+  else if (isClientDisconnect(err, c.req.raw.signal)) {
+    // The caller hung up: no fault to fix, and nobody reads this answer.
+    try {
+      c.get('services').log.info('client_disconnected', { path: c.req.path });
+    } catch {
+      // services were never built: nothing worth logging either
+    }
+    apiError = new ApiError('invalid_request', 'the client disconnected before the request was read');
+  } else {
     let log = console as Pick<Console, 'error'>;
     try {
       log = { error: (m: string) => c.get('services').log.error(m, { path: c.req.path, error: String(err) }) };
@@ -66,6 +76,7 @@ export function createApp(services: (env: Record<string, unknown>) => Promise<Se
 
   app.route('/', opsRoutes);
   app.route('/', docsRoutes);
+  app.route('/', faviconRoutes);
   app.route('/', detectRoutes);
   app.route('/', analyzeRoutes);
   app.route('/', extractRoutes);

@@ -5,6 +5,7 @@ import { createWorker } from './index.ts';
 
 const OWNER = '11111111-1111-4111-8111-111111111111';
 const TOKEN = 't'.repeat(40);
+const PEPPER = 'p'.repeat(32);
 const ctx = { waitUntil: () => undefined, passThroughOnException: () => undefined } as unknown as ExecutionContext;
 const local = { ENVIRONMENT: 'local' };
 
@@ -40,11 +41,28 @@ describe('STATIC_API_KEYS', () => {
 describe('production settings', () => {
   it('requires API_KEY_PEPPER and INFERENCE_TOKEN, naming each', () => {
     expect(() => loadConfig({ INFERENCE_TOKEN: TOKEN })).toThrow(/API_KEY_PEPPER: required when ENVIRONMENT=production/);
-    expect(() => loadConfig({ API_KEY_PEPPER: 'pepper' })).toThrow(/INFERENCE_TOKEN: required when ENVIRONMENT=production/);
-    expect(() => loadConfig({ ENVIRONMENT: 'production', API_KEY_PEPPER: 'pepper', INFERENCE_TOKEN: 'short' })).toThrow(/INFERENCE_TOKEN: must be at least 32/);
-    expect(loadConfig({ API_KEY_PEPPER: 'pepper', INFERENCE_TOKEN: TOKEN }).ENVIRONMENT).toBe('production');
+    expect(() => loadConfig({ API_KEY_PEPPER: PEPPER })).toThrow(/INFERENCE_TOKEN: required when ENVIRONMENT=production/);
+    expect(() => loadConfig({ ENVIRONMENT: 'production', API_KEY_PEPPER: PEPPER, INFERENCE_TOKEN: 'short' })).toThrow(/INFERENCE_TOKEN: must be at least 32/);
+    expect(loadConfig({ API_KEY_PEPPER: PEPPER, INFERENCE_TOKEN: TOKEN }).ENVIRONMENT).toBe('production');
     // Only an explicit local environment runs with neither.
     expect(loadConfig(local).API_KEY_PEPPER).toBe('');
+  });
+
+  it('requires a pepper of at least 32 bytes in production, and says so without echoing it', () => {
+    for (const pepper of ['Q7#kW', 'p'.repeat(31), 'é'.repeat(15)]) {
+      let message = '';
+      try {
+        loadConfig({ API_KEY_PEPPER: pepper, INFERENCE_TOKEN: TOKEN });
+      } catch (err) {
+        message = String(err);
+      }
+      expect(message, pepper).toMatch(/API_KEY_PEPPER: must be at least 32 bytes/);
+      expect(message).not.toContain(pepper);
+    }
+    // 16 two-byte characters are 32 bytes.
+    expect(loadConfig({ API_KEY_PEPPER: 'é'.repeat(16), INFERENCE_TOKEN: TOKEN }).API_KEY_PEPPER).toHaveLength(16);
+    // Local runs keep whatever pepper they were given (tests use short ones).
+    expect(loadConfig({ ...local, API_KEY_PEPPER: 'x' }).API_KEY_PEPPER).toBe('x');
   });
 });
 
@@ -74,8 +92,17 @@ describe('the Worker with a bad configuration', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toContain('API_KEY_PEPPER');
   });
 
+  it('answers 500 misconfigured naming API_KEY_PEPPER for a short pepper in production', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const res = await createWorker().fetch(new Request('http://gw/health'), { API_KEY_PEPPER: 'x', INFERENCE_TOKEN: TOKEN }, ctx);
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('misconfigured');
+    expect(body.error.message).toContain('API_KEY_PEPPER');
+  });
+
   it('answers /health once the configuration is good', async () => {
-    const res = await createWorker().fetch(new Request('http://gw/health'), { API_KEY_PEPPER: 'pepper', INFERENCE_TOKEN: TOKEN }, ctx);
+    const res = await createWorker().fetch(new Request('http://gw/health'), { API_KEY_PEPPER: PEPPER, INFERENCE_TOKEN: TOKEN }, ctx);
     expect(res.status).toBe(200);
   });
 });

@@ -88,6 +88,13 @@ export const configSchema = z
     /** How long an open circuit stays open before a health probe may close it. */
     BREAKER_COOLDOWN_MS: int(10_000, 100),
     HEALTH_TIMEOUT_MS: int(2_000, 100),
+    /**
+     * How long a keyless /ready answer is reused: each one probes every backend, Redis and
+     * Postgres, and /ready takes no key. 0 probes on every call.
+     */
+    READY_CACHE_MS: int(5_000, 0),
+    /** Bearer token that shows /ready's backends and stores (and always probes afresh); unset: nobody sees them. */
+    OPERATOR_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
     /** Shared secret sent to the inference service as `Authorization: Bearer`; the service's own INFERENCE_TOKEN. */
     INFERENCE_TOKEN: z.string().min(32, 'must be at least 32 characters (openssl rand -hex 32)').optional(),
 
@@ -103,6 +110,10 @@ export const configSchema = z
     /** Keys accepted without a database, `key:tier:owner[:scope|scope]` comma-separated (in-memory mode). */
     STATIC_API_KEYS: staticKeys,
     KEY_CACHE_TTL_MS: int(60_000, 0),
+    /** How long the isolate remembers a key prefix the database does not have, so a repeated bad key is not looked up again. */
+    KEY_MISS_CACHE_TTL_MS: int(10_000, 0),
+    /** Well-formed keys that turn out not to exist, per client address and minute, before that address gets 429 too_many_auth_failures. */
+    AUTH_FAILURES_PER_MINUTE: int(20, 1),
 
     RATE_FREE_PER_MINUTE: int(30, 1),
     RATE_FREE_PER_DAY: int(1_000, 1),
@@ -171,8 +182,13 @@ export const configSchema = z
     CORS_ORIGINS: origins,
 
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
-    /** Take the client address from X-Forwarded-For's first hop (behind a trusted proxy; the local stack). */
+    /** Take the client address from X-Forwarded-For (behind trusted proxies; the local stack) instead of CF-Connecting-IP. */
     TRUST_FORWARDED_FOR: bool(false),
+    /**
+     * Proxies in front of the gateway that append to X-Forwarded-For: the client is this many
+     * entries from the right. Everything left of that was written by the client and proves nothing.
+     */
+    TRUSTED_PROXY_HOPS: int(1, 1),
   })
   .superRefine((c, ctx) => {
     if (c.ENVIRONMENT !== 'production') return;
@@ -180,6 +196,13 @@ export const configSchema = z
     // reach the inference service can use it. Neither may be left out by accident.
     if (!c.API_KEY_PEPPER)
       ctx.addIssue({ code: 'custom', path: ['API_KEY_PEPPER'], message: 'required when ENVIRONMENT=production (wrangler secret put API_KEY_PEPPER)' });
+    // A short pepper is guessable, and then so is every key hash and history cursor it keys.
+    else if (new TextEncoder().encode(c.API_KEY_PEPPER).length < 32)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['API_KEY_PEPPER'],
+        message: 'must be at least 32 bytes when ENVIRONMENT=production (openssl rand -hex 32)',
+      });
     if (!c.INFERENCE_TOKEN)
       ctx.addIssue({
         code: 'custom',

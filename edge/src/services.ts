@@ -39,6 +39,8 @@ export interface Services {
   /** Charges for answers given before their check, summed and sent after. */
   deferredCharges: DeferredCharges;
   mode: { redis: 'upstash' | 'memory'; database: 'supabase' | 'memory' };
+  /** Client addresses refused for failed key lookups, and until when (ms): refused again without a lookup or a limiter call. */
+  authBlocks: Map<string, number>;
 }
 
 export interface ServiceOverrides {
@@ -74,9 +76,12 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
       : null;
 
   const staticKeys = await staticKeyStore(config.STATIC_API_KEYS, config.API_KEY_PEPPER);
-  const dbKeys = supabase ? new CachedKeyStore(new SupabaseKeyStore(supabase), config.KEY_CACHE_TTL_MS, overrides.now) : null;
+  const dbKeys = supabase
+    ? new CachedKeyStore(new SupabaseKeyStore(supabase), config.KEY_CACHE_TTL_MS, overrides.now, { missTtlMs: config.KEY_MISS_CACHE_TTL_MS })
+    : null;
   const keys: KeyStore = {
     byPrefix: async (prefix) => (await staticKeys.byPrefix(prefix)) ?? (dbKeys ? dbKeys.byPrefix(prefix) : null),
+    holds: (prefix) => staticKeys.holds(prefix) || (dbKeys?.holds(prefix) ?? false),
   };
 
   const fallbackLimiter = new MemoryLimiter(overrides.now);
@@ -144,5 +149,6 @@ export async function buildServices(config: Config, overrides: ServiceOverrides 
       speculation.noteLimits(id, outcome.results, outcome.refused >= 0, rules);
     }),
     mode: { redis: redis ? 'upstash' : 'memory', database: supabase ? 'supabase' : 'memory' },
+    authBlocks: new Map(),
   };
 }

@@ -12,7 +12,8 @@ export interface Peer {
 }
 
 /**
- * A local HTTP peer speaking the inference service's contract for /ready and /v1/detect, so the
+ * A local HTTP peer speaking the inference service's contract for /ready, /v1/detect and
+ * /v1/extract (a fixed text), so the
  * gateway's own logic can be tested in-process. The real service is exercised end to end in tests/.
  */
 export async function contractPeer(opts: { status?: number; code?: string; token?: string; malformed?: boolean } = {}): Promise<Peer> {
@@ -55,6 +56,7 @@ export async function contractPeer(opts: { status?: number; code?: string; token
       if (b.text !== undefined) return send(200, { result: result(b.text) });
       return send(200, { results: b.texts!.map((t, index) => ({ index, ...result(t) })) });
     }
+    if (req.url === '/v1/extract') return send(200, { text: 'An uploaded text.', media_type: 'text/plain', method: 'plain', chars: 17, warnings: [] });
     if (req.url === '/analyze') {
       const r = result((JSON.parse(body) as { text: string }).text);
       // malformed: the shape this answer had before `prediction` became an int.

@@ -252,6 +252,8 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
     const inferenceToken = opts.inferenceUrl ? opts.inferenceToken : randomBytes(32).toString('hex');
     const jwtSecret = randomBytes(32).toString('hex');
     const pepper = randomBytes(32).toString('hex');
+    // Shows /ready's backends and stores; the tests and `pnpm chaos` read them.
+    const operatorToken = randomBytes(32).toString('hex');
     const now = Math.floor(Date.now() / 1000);
     const serviceKey = signJwt({ role: 'service_role', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
     const anonKey = signJwt({ role: 'anon', iss: 'supabase-local', iat: now, exp: now + 10 * 365 * 86400 }, jwtSecret);
@@ -411,6 +413,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       SUPABASE_URL: `http://127.0.0.1:${supabasePort}`,
       SUPABASE_SERVICE_ROLE_KEY: serviceKey,
       API_KEY_PEPPER: pepper,
+      OPERATOR_TOKEN: operatorToken,
       TRUST_FORWARDED_FOR: 'true',
       ...opts.workerVars,
     };
@@ -455,6 +458,7 @@ export async function stackUp(opts: StackOptions = {}): Promise<StackState> {
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_JWT_SECRET: jwtSecret,
       API_KEY_PEPPER: pepper,
+      OPERATOR_TOKEN: operatorToken,
       ...(inferenceToken ? { INFERENCE_TOKEN: inferenceToken } : {}),
     };
     writeState(state);

@@ -1,6 +1,6 @@
 import { DetectorApiError, DetectorClient } from '@detector/contract';
 import { describe, expect, it } from 'vitest';
-import { createKey, eventually, gateway, sampleText } from '../support/client.ts';
+import { createKey, eventually, gateway, sampleText, stack } from '../support/client.ts';
 import { FREE_PER_MINUTE } from '../support/limits.ts';
 
 /** The typed client against the running stack: every method, and errors as one type with the API's code. */
@@ -59,7 +59,8 @@ describe('typed client', () => {
     expect(await client.extract(file, 'note.txt')).toMatchObject({ text: expect.stringContaining('typed client'), method: 'plain' });
     expect((await client.demoExtract(file, 'note.txt')).chars).toBeGreaterThan(0);
     expect(await client.health()).toEqual({ status: 'ok' });
-    expect(await client.ready()).toMatchObject({ status: 'ready', redis: 'ok', database: 'ok' });
+    expect(await client.ready()).toEqual({ status: 'ready' });
+    expect(await client.ready({ operatorToken: stack().env.OPERATOR_TOKEN })).toMatchObject({ status: 'ready', redis: 'ok', database: 'ok' });
     const demo = await client.demoDetect({ text: sampleText('demo through the client') });
     expect('result' in demo).toBe(true);
   });

@@ -78,7 +78,7 @@ describe('outages', () => {
       expect(res.status).toBe(503);
       expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
       expect((await res.json()).error.code).toBe('backend_unavailable');
-      const ready = await fetch(`${gateway()}/ready`);
+      const ready = await fetch(`${gateway()}/ready`, { headers: { authorization: `Bearer ${stack().env.OPERATOR_TOKEN}` } });
       expect(ready.status).toBe(503);
       expect((await ready.json()).backends.every((b: { ready: boolean }) => !b.ready)).toBe(true);
     } finally {

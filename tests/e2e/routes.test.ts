@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auth, createKey, gateway, post, sampleText } from '../support/client.ts';
+import { auth, createKey, gateway, post, sampleText, stack } from '../support/client.ts';
 
 describe('passthrough routes, docs and health', () => {
   it('passes multipart uploads through to /v1/extract', async () => {
@@ -61,8 +61,10 @@ describe('passthrough routes, docs and health', () => {
 
   it('reports health and readiness', async () => {
     expect(await (await fetch(`${gateway()}/health`)).json()).toEqual({ status: 'ok' });
-    const ready = await fetch(`${gateway()}/ready`);
+    const ready = await fetch(`${gateway()}/ready`, { headers: { authorization: `Bearer ${stack().env.OPERATOR_TOKEN}` } });
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', redis: 'ok', database: 'ok' });
+    // Without the operator token: no internal addresses, no stores.
+    expect(await (await fetch(`${gateway()}/ready`)).json()).toEqual({ status: 'ready' });
   });
 });

@@ -12,7 +12,7 @@ const SECRETS = ['UPSTASH_REDIS_REST_TOKEN', 'SUPABASE_SERVICE_ROLE_KEY', 'API_K
 const SECRET_VALUES = {
   UPSTASH_REDIS_REST_TOKEN: 'set-as-secret',
   SUPABASE_SERVICE_ROLE_KEY: 'set-as-secret',
-  API_KEY_PEPPER: 'set-as-secret',
+  API_KEY_PEPPER: 'set-as-secret-'.repeat(3),
   INFERENCE_TOKEN: 'set-as-secret-'.repeat(3),
 };
 const ENVS = ['development', 'production'] as const;

@@ -55,6 +55,8 @@ export function extract(file: File, key: string): Promise<ExtractResponse> {
 /** One row of GET /v1/predictions; the service keeps no text, only its length and hash. */
 export interface PredictionRow {
   request_id: string;
+  /** Position within its request: every text of one batch shares request_id and created_at. */
+  item_index: number;
   created_at: string;
   label: string;
   probability: number;
@@ -62,6 +64,8 @@ export interface PredictionRow {
   detector: string;
   detector_version: string;
 }
+
+export const predictionRowKey = (r: PredictionRow) => `${r.request_id}:${r.item_index}`;
 
 export async function recentPredictions(key: string, limit = 10): Promise<PredictionRow[]> {
   const page = await call<{ data: PredictionRow[] }>(`/v1/predictions?limit=${limit}`, { headers: auth(key) });

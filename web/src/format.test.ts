@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type PredictionRow, predictionRowKey } from './api.ts';
 import { band, fprWords, parseRetryAfter, retryWords, segments } from './format.ts';
 import { addCheck, loadChecks, snippetOf, type LocalCheck } from './history.ts';
 
@@ -84,5 +85,23 @@ describe('recent checks kept in the browser', () => {
   it('keeps only the first words of a text', () => {
     expect(snippetOf('a b c d', 3)).toBe('a b c …');
     expect(snippetOf('  short text ')).toBe('short text');
+  });
+});
+
+describe('account history rows', () => {
+  it('gives every text of one batch its own row key', () => {
+    const batch: PredictionRow[] = Array.from({ length: 10 }, (_, i) => ({
+      request_id: 'req-1',
+      item_index: i,
+      created_at: '2026-12-01T10:00:00.000Z',
+      label: 'human',
+      probability: 0.1,
+      text_length: 100 + i,
+      detector: 'tinylm-detector',
+      detector_version: '2026-11-27.1',
+    }));
+    const single = { ...batch[0]!, request_id: 'req-2', item_index: 0 };
+    const keys = [...batch, single].map(predictionRowKey);
+    expect(new Set(keys).size).toBe(11);
   });
 });

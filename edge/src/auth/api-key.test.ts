@@ -47,6 +47,45 @@ describe('API keys', () => {
     await cached.byPrefix('a');
     expect(calls).toBe(2);
   });
+
+  it('keeps unknown prefixes apart from known ones, so a flood of bad keys evicts no good one', async () => {
+    const { key, prefix } = generateApiKey();
+    const record: KeyRecord = { id: 'k', prefix, keyHash: await hashApiKey(key, ''), ownerId: 'o', tier: 'free', scopes: ['detect'], revoked: false };
+    const looked: string[] = [];
+    const inner: KeyStore = {
+      byPrefix: async (p) => {
+        looked.push(p);
+        return p === prefix ? record : null;
+      },
+    };
+    const cached = new CachedKeyStore(inner, 60_000, () => 0);
+    expect(await cached.byPrefix(prefix)).toBe(record);
+    for (let i = 0; i < 3000; i++) await cached.byPrefix(`bad${String(i).padStart(7, '0')}`);
+    // A repeated bad prefix is answered from the isolate too.
+    await cached.byPrefix('bad0002999');
+    expect(await cached.byPrefix(prefix)).toBe(record);
+    expect(looked.filter((p) => p === prefix)).toHaveLength(1);
+    expect(looked.filter((p) => p === 'bad0002999')).toHaveLength(1);
+  });
+
+  it('forgets an unknown prefix after its own, shorter TTL, so a key created since is accepted soon', async () => {
+    let now = 0;
+    let calls = 0;
+    const inner: KeyStore = {
+      byPrefix: async () => {
+        calls += 1;
+        return null;
+      },
+    };
+    const cached = new CachedKeyStore(inner, 60_000, () => now, { missTtlMs: 5_000 });
+    await cached.byPrefix('a');
+    now = 4_999;
+    await cached.byPrefix('a');
+    expect(calls).toBe(1);
+    now = 5_000;
+    await cached.byPrefix('a');
+    expect(calls).toBe(2);
+  });
 });
 
 describe('configuration', () => {

@@ -18,6 +18,8 @@ export interface KeyRecord {
 export interface KeyStore {
   /** The key with this visible prefix, or null; throws ApiError when the store is unreachable. */
   byPrefix(prefix: string): Promise<KeyRecord | null>;
+  /** Whether byPrefix would answer a known key from memory, without a query. */
+  holds?(prefix: string): boolean;
 }
 
 export type AuthResult = { ok: true; key: KeyRecord } | { ok: false; reason: 'unknown' | 'revoked' };
@@ -33,24 +35,56 @@ export async function verifyKey(store: KeyStore, raw: string, pepper: string): P
   return record.revoked ? { ok: false, reason: 'revoked' } : { ok: true, key: record };
 }
 
-/** Short-lived per-isolate cache: a key lookup per request would double every request's latency. */
+/**
+ * Short-lived per-isolate cache: a key lookup per request would double every request's latency.
+ * Prefixes the store does not have are kept apart, for their own (shorter) time: a flood of
+ * made-up keys then fills only the misses and evicts no real key, and a key created meanwhile is
+ * accepted soon.
+ */
 export class CachedKeyStore implements KeyStore {
-  private entries = new Map<string, { at: number; record: KeyRecord | null }>();
+  private hits = new Map<string, { at: number; record: KeyRecord }>();
+  private misses = new Map<string, number>();
+  private missTtlMs: number;
+  private maxEntries: number;
+  private maxMisses: number;
+
   constructor(
     private inner: KeyStore,
     private ttlMs: number,
     private now: () => number = Date.now,
-    private maxEntries = 1000,
-  ) {}
+    opts: { missTtlMs?: number; maxEntries?: number; maxMisses?: number } = {},
+  ) {
+    this.missTtlMs = opts.missTtlMs ?? ttlMs;
+    this.maxEntries = opts.maxEntries ?? 1000;
+    this.maxMisses = opts.maxMisses ?? 10_000;
+  }
+
+  holds(prefix: string): boolean {
+    const hit = this.hits.get(prefix);
+    return hit !== undefined && this.now() - hit.at < this.ttlMs;
+  }
 
   async byPrefix(prefix: string): Promise<KeyRecord | null> {
-    const hit = this.entries.get(prefix);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.record;
+    if (this.holds(prefix)) return this.hits.get(prefix)!.record;
+    const missedAt = this.misses.get(prefix);
+    if (missedAt !== undefined && this.now() - missedAt < this.missTtlMs) return null;
     const record = await this.inner.byPrefix(prefix);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(prefix, { at: this.now(), record });
+    if (record) {
+      this.misses.delete(prefix);
+      remember(this.hits, prefix, { at: this.now(), record }, this.maxEntries);
+    } else {
+      this.hits.delete(prefix);
+      remember(this.misses, prefix, this.now(), this.maxMisses);
+    }
     return record;
   }
+}
+
+/** Sets `key`, first dropping the oldest entry when the map is full. */
+function remember<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  if (map.size >= max) map.delete(map.keys().next().value!);
+  map.set(key, value);
 }
 
 interface ApiKeyRow {
@@ -92,7 +126,7 @@ export class SupabaseKeyStore implements KeyStore {
  * running without a database. Hashed once at start-up like stored keys, so the same verification
  * path applies.
  */
-export async function staticKeyStore(keys: StaticKey[], pepper: string): Promise<KeyStore> {
+export async function staticKeyStore(keys: StaticKey[], pepper: string): Promise<Required<KeyStore>> {
   const records = new Map<string, KeyRecord>();
   for (const k of keys) {
     const h = await sha256Hex(`static-key:${k.prefix}`);
@@ -107,5 +141,5 @@ export async function staticKeyStore(keys: StaticKey[], pepper: string): Promise
       revoked: false,
     });
   }
-  return { byPrefix: async (prefix) => records.get(prefix) ?? null };
+  return { byPrefix: async (prefix) => records.get(prefix) ?? null, holds: (prefix) => records.has(prefix) };
 }

@@ -180,9 +180,21 @@ export class BackendPool {
     return false;
   }
 
-  /** Probes every backend; used by /ready and the scheduled handler. */
+  /**
+   * Asks every backend whether it is ready, for /ready and the scheduled handler. An observation
+   * only: the circuits are left as they are, since anyone may call /ready as often as they like
+   * and its failures must not open a circuit (nor its successes close one before its cooldown).
+   */
   async checkAll(): Promise<Array<{ url: string; ready: boolean }>> {
-    return Promise.all(this.backends.map(async (b) => ({ url: b.url, ready: await this.probe(b) })));
+    return Promise.all(
+      this.backends.map(async (b) => {
+        try {
+          return { url: b.url, ready: (await this.send(b, { method: 'GET', path: '/ready' }, this.opts.healthTimeoutMs)).ok };
+        } catch {
+          return { url: b.url, ready: false };
+        }
+      }),
+    );
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type LegacySelector,
   type DetectRequest,
   type DetectResult,
+  type DetectWarning,
 } from '@detector/contract';
 import type { Context } from 'hono';
 import { sha256Hex } from '../auth/api-key.ts';
@@ -29,6 +30,11 @@ export interface DetectionContext {
   ownerId: string | null;
   /** What the caller's limits are charged for this many texts of this many characters, once the batch is known to be acceptable. */
   charge?: (texts: number, chars: number) => Charge;
+  /**
+   * Put before each answered result's own warnings in the answer, not in the cache: the cached
+   * result is the detector's, shared by every request that resolves to the same detector.
+   */
+  warnings?: DetectWarning[];
 }
 
 const DEFAULT_DETECTOR = 'default';
@@ -93,12 +99,14 @@ export async function inferenceTenant(tenant: string): Promise<string> {
 export async function runDetection(c: Context<AppEnv>, req: DetectRequest, who: DetectionContext): Promise<Response> {
   const done = await detectOutcomes(c, req, who);
   if (done instanceof Response) return done;
+  const extra = who.warnings ?? [];
+  const shown = (r: DetectResult): DetectResult => (extra.length === 0 ? r : { ...r, warnings: [...extra, ...r.warnings] });
   if (req.texts === undefined) {
     const only = done[0]!;
     if ('error' in only) throw new ApiError('internal', only.error.message);
-    return c.json({ result: only.result, cached: only.cached });
+    return c.json({ result: shown(only.result), cached: only.cached });
   }
-  const results = done.map((o, index) => ('error' in o ? { index, error: o.error } : { index, ...o.result, cached: o.cached }));
+  const results = done.map((o, index) => ('error' in o ? { index, error: o.error } : { index, ...shown(o.result), cached: o.cached }));
   return c.json({ results });
 }
 

@@ -105,10 +105,20 @@ export const keyRateLimit =
     await next();
   };
 
-/** Behind another proxy (TRUST_FORWARDED_FOR) its X-Forwarded-For wins; else Cloudflare's header. */
+/**
+ * Behind other proxies (TRUST_FORWARDED_FOR) the X-Forwarded-For entry TRUSTED_PROXY_HOPS from the
+ * right wins: each proxy appends the address it saw, so only the entries they wrote can be
+ * believed, and a client can prepend anything. A header with fewer entries did not pass through
+ * every proxy and falls back to Cloudflare's header, as does no header.
+ */
 export function clientIp(c: Context<AppEnv>): string {
-  if (c.get('services').config.TRUST_FORWARDED_FOR) {
-    const fwd = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+  const { TRUST_FORWARDED_FOR, TRUSTED_PROXY_HOPS } = c.get('services').config;
+  if (TRUST_FORWARDED_FOR) {
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    const fwd = hops.length >= TRUSTED_PROXY_HOPS ? hops[hops.length - TRUSTED_PROXY_HOPS] : undefined;
     if (fwd) return fwd;
   }
   return c.req.header('cf-connecting-ip') ?? 'unknown';

@@ -64,3 +64,41 @@ describe('POST /analyze through the detection path', () => {
     expect((await res.json<any>()).error.code).toBe('invalid_request');
   });
 });
+
+describe('POST /v1/detect with the original selector', () => {
+  let peer: Peer;
+  let gw: TestGateway;
+  const detect = (body: unknown) =>
+    gw.app.request('/v1/detect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.keys.pro}` },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    peer = await contractPeer();
+    gw = await testGateway({ INFERENCE_URLS: peer.url });
+  });
+  afterAll(() => peer.close());
+
+  it('resolves model_name/layer/classifier_type through the alias table, as /analyze does', async () => {
+    const res = await detect({ text: TEXT, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'lr' });
+    expect(res.status).toBe(200);
+    const { result } = await res.json<any>();
+    expect(result.warnings.map((w: { code: string }) => w.code)).toEqual(['selector_alias']);
+    const sent = JSON.parse(peer.requests.filter((r) => r.path === '/v1/detect').at(-1)!.body);
+    expect(sent).toEqual({ text: TEXT, detector: 'tinylm-detector', profile: 'strict', sentences: false });
+
+    const batch = await detect({ texts: [TEXT, `${TEXT} Again.`], classifier_type: 'svm' });
+    const { results } = await batch.json<any>();
+    expect(results.map((r: { warnings: Array<{ code: string }> }) => r.warnings.map((w) => w.code))).toEqual([['selector_alias'], ['selector_alias']]);
+    expect(JSON.parse(peer.requests.at(-1)!.body).detector).toBe('tinylm-detector');
+  });
+
+  it('leaves a selector outside the table to the detectors, and an explicit detector wins', async () => {
+    await detect({ text: TEXT, model_name: 'tinylm-en-v1' });
+    expect(JSON.parse(peer.requests.at(-1)!.body)).toMatchObject({ model_name: 'tinylm-en-v1' });
+    await detect({ text: `${TEXT} Once more.`, detector: 'other', model_name: 'Qwen/Qwen2.5-0.5B' });
+    expect(JSON.parse(peer.requests.at(-1)!.body)).toMatchObject({ detector: 'other', model_name: 'Qwen/Qwen2.5-0.5B' });
+  });
+});

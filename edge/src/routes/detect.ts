@@ -1,4 +1,4 @@
-import { detectRequestSchema } from '@detector/contract';
+import { detectRequestSchema, resolveOriginalSelector, selectorAliasWarning } from '@detector/contract';
 import { Hono } from 'hono';
 import { runDetection } from '../detect/run-detection.ts';
 import { requireKey } from '../http/auth.ts';
@@ -15,12 +15,15 @@ export const detectRoutes = new Hono<AppEnv>().post(
   jsonBody(detectRequestSchema),
   (c) => {
     const key = c.get('apiKey')!;
-    return runDetection(c, c.req.valid('json'), {
+    // The original's selector combinations answer here as on /analyze (contract/src/analyze.ts).
+    const { request, alias } = resolveOriginalSelector(c.req.valid('json'));
+    return runDetection(c, request, {
       tenant: `owner:${key.ownerId}`,
       route: '/v1/detect',
       keyId: key.id,
       ownerId: key.ownerId,
       charge: (texts, chars) => keyCharge(c, { texts, chars }),
+      warnings: alias ? [selectorAliasWarning(alias)] : [],
     });
   },
 );

@@ -34,7 +34,8 @@ export const extractRoutes = new Hono<AppEnv>().post(
     const key = c.get('apiKey')!;
     if (res.ok) {
       const day = new Date().toISOString().slice(0, 10);
-      defer(c, c.get('services').predictionLog.record({ request_id: c.get('requestId'), rows: [], usage: { key_id: key.id, day, texts: 0 } }));
+      // An upload spends one of the day's texts (keyRateLimit above); usage says the same.
+      defer(c, c.get('services').predictionLog.record({ request_id: c.get('requestId'), rows: [], usage: { key_id: key.id, day, texts: 1 } }));
     }
     return res;
   },

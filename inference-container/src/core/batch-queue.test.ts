@@ -152,6 +152,23 @@ describe('BatchQueue', () => {
     await Promise.all(backlog);
   });
 
+  it('refuses work that alone needs longer than its whole budget as too large, with no retry hint', async () => {
+    const r = recorder(50);
+    const q = new BatchQueue(r.run, { maxBatchTokens: 10, maxWaitMs: 0, maxDepth: 1000 });
+    await q.submit(seq(10), ['mean_pooled']); // one measured batch: at most about 200 tokens a second
+    // 1000 tokens take about 5 s on an idle model: a 1 s budget can never be met, so waiting is no use.
+    let refusal: unknown;
+    try {
+      q.admit(100, 1000, { tenant: 'a', deadline: Date.now() + 1000, budgetMs: 1000 });
+    } catch (e) {
+      refusal = e;
+    }
+    expect(refusal).toMatchObject({ code: 'text_too_large_for_deadline', status: 413 });
+    expect((refusal as { retryAfter?: number }).retryAfter).toBeUndefined();
+    // What fits in the budget on an idle model is admitted.
+    expect(() => q.admit(1, 10, { tenant: 'a', deadline: Date.now() + 10_000, budgetMs: 10_000 })).not.toThrow();
+  });
+
   it('holds a tenant to its token budget but always admits a tenant with nothing waiting', async () => {
     const r = recorder(20);
     const q = new BatchQueue(r.run, { maxBatchTokens: 10, maxWaitMs: 0, maxDepth: 1000, maxTenantTokens: 50 });

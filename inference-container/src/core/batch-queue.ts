@@ -121,9 +121,23 @@ export class BatchQueue {
     this.checkDeadline(tokens, work);
   }
 
-  /** Throws deadline_unmeetable when `tokens` more from this tenant cannot run before its deadline. */
+  /**
+   * Throws deadline_unmeetable when `tokens` more from this tenant cannot run before its deadline,
+   * and text_too_large_for_deadline when they could not even on an idle model within the caller's
+   * whole budget: a Retry-After would only bring the same request back to the same refusal.
+   */
   checkDeadline(tokens: number, work: Work): void {
     if (work.deadline === undefined) return;
+    const rate = this.tokensPerSecond;
+    if (rate !== null && work.budgetMs !== undefined) {
+      const alone = (tokens / rate) * 1000;
+      if (alone > work.budgetMs - DEADLINE_MARGIN_MS) {
+        throw new ApiError(
+          'text_too_large_for_deadline',
+          `this work needs about ${Math.ceil(alone)} ms of model time on its own; the request allows ${work.budgetMs} ms. Send shorter texts or fewer at once`,
+        );
+      }
+    }
     const wait = this.estimateWaitMs(work.tenant, tokens);
     if (wait === null) return;
     const left = work.deadline - Date.now() - DEADLINE_MARGIN_MS;

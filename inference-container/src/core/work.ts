@@ -6,6 +6,8 @@ export interface Work {
   tenant: string;
   /** Date.now() milliseconds after which nobody is waiting for the answer; absent = no deadline. */
   deadline?: number;
+  /** The whole time the caller allows (the budget the deadline was set from), in ms. */
+  budgetMs?: number;
   /** Aborted when the caller disconnects. */
   signal?: AbortSignal;
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SAMPLE_TEXTS, startTestService, type JsonResponse } from '../test-support.ts';
 import type { InferenceService } from '../core/service.ts';
 import { createApp } from './app.ts';
@@ -155,6 +155,37 @@ describe('a full queue', () => {
       expect((await first).status).toBe(200);
     } finally {
       await small.stop();
+    }
+  });
+});
+
+describe('a caller that disconnects mid-request', () => {
+  it('is logged as client_disconnected at info, not as an unhandled error', async () => {
+    const errors = vi.spyOn(service.log, 'error');
+    const infos = vi.spyOn(service.log, 'info');
+    try {
+      const gone = new AbortController();
+      // What the HTTP server hands on when the socket closes halfway through the body.
+      const body = new ReadableStream<Uint8Array>({
+        start: (ctl) => ctl.enqueue(new TextEncoder().encode('{"text": "half a bo')),
+        pull: (ctl) => {
+          gone.abort();
+          ctl.error(new Error('aborted'));
+        },
+      });
+      const req = new Request('http://service/v1/detect', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        signal: gone.signal,
+        duplex: 'half',
+      } as RequestInit);
+      await app.request(req);
+      expect(errors).not.toHaveBeenCalled();
+      expect(infos).toHaveBeenCalledWith('client_disconnected', expect.objectContaining({ path: '/v1/detect' }));
+    } finally {
+      errors.mockRestore();
+      infos.mockRestore();
     }
   });
 });

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { allowedMethods, openApiDocument, serviceRoutes } from '@detector/contract';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { ApiError } from '@detector/contract';
+import { ApiError, isClientDisconnect } from '@detector/contract';
 import { currentWork, LOCAL_TENANT, type Work } from '../core/work.ts';
 import type { InferenceService } from '../core/service.ts';
 import { detectRoutes } from './routes/detect.ts';
@@ -61,7 +61,10 @@ export const workFromRequest: MiddlewareHandler = async (c, next) => {
   const budget = c.req.header('x-request-budget-ms');
   if (budget !== undefined && !/^[0-9]{1,9}$/.test(budget)) throw new ApiError('invalid_request', 'X-Request-Budget-Ms must be a whole number of milliseconds');
   const work: Work = { tenant, signal: c.req.raw.signal };
-  if (budget !== undefined) work.deadline = Date.now() + Number(budget);
+  if (budget !== undefined) {
+    work.budgetMs = Number(budget);
+    work.deadline = Date.now() + work.budgetMs;
+  }
   await currentWork.run(work, () => next());
 };
 
@@ -110,6 +113,10 @@ export function createApp(service: InferenceService): Hono<AppEnv> {
     if (err instanceof ApiError) {
       if (err.retryAfter !== undefined) c.header('Retry-After', String(err.retryAfter));
       return c.json(err.toBody(), err.status as 400);
+    }
+    if (isClientDisconnect(err, c.req.raw.signal)) {
+      service.log.info('client_disconnected', { path: c.req.path });
+      return c.json(new ApiError('invalid_request', 'the client disconnected before the request was read').toBody(), 400);
     }
     service.log.error('unhandled error', { path: c.req.path, error: String(err), stack: err instanceof Error ? err.stack : undefined });
     return c.json(new ApiError('internal', 'internal error').toBody(), 500);

@@ -141,9 +141,34 @@ describe('POST /v1/detect', () => {
     const outOfRange = await post('/analyze', { text: ESSAY, layer: -10 });
     expect(outOfRange.status).toBe(400);
     expect((await outOfRange.json()).error.code).toBe('unknown_layer');
-    const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
+    const missing = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-7B', layer: 22, classifier_type: 'svm' });
     expect(missing.status).toBe(404);
     expect((await missing.json()).error.code).toBe('unknown_detector');
+  });
+
+  it('answers the original selector through the alias table, as /analyze does', async () => {
+    const res = await post('/v1/detect', { text: ESSAY, model_name: 'Qwen/Qwen2.5-0.5B', layer: 22, classifier_type: 'svm' });
+    expect(res.status).toBe(200);
+    const { result } = await res.json();
+    expect(result.detector.name).toBe(BUNDLED_DETECTOR);
+    expect(result.warnings.map((w: { code: string }) => w.code)).toContain('selector_alias');
+    const batch = await post('/v1/detect', { texts: [ESSAY, ''], classifier_type: 'lr' });
+    expect(batch.status).toBe(200);
+    const { results } = await batch.json();
+    expect(results[0].warnings.map((w: { code: string }) => w.code)).toContain('selector_alias');
+    expect(results[1].error.code).toBe('empty_text');
+  });
+
+  it('answers 413 text_too_large_for_deadline, not a Retry-After, for a text the budget can never cover', async () => {
+    await post('/v1/detect', { text: ESSAY }); // the queue has measured the model's speed
+    const res = (await app.request('/v1/detect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-budget-ms': '50' },
+      body: JSON.stringify({ text: ESSAY.repeat(200).slice(0, 100_000) }),
+    })) as JsonResponse;
+    expect(res.status).toBe(413);
+    expect(res.headers.get('retry-after')).toBeNull();
+    expect((await res.json()).error.code).toBe('text_too_large_for_deadline');
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { PredictionRow } from '../api.ts';
+import { type PredictionRow, predictionRowKey } from '../api.ts';
 import { percent, VERDICT } from '../format.ts';
 import type { LocalCheck } from '../history.ts';
 
@@ -28,7 +28,7 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
             </thead>
             <tbody>
               {remote.map((r) => (
-                <tr key={r.request_id + r.created_at}>
+                <tr key={predictionRowKey(r)}>
                   <td>{when(r.created_at)}</td>
                   <td>{labelOf(r.label)}</td>
                   <td>{percent(r.probability)}</td>

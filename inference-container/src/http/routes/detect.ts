@@ -6,8 +6,11 @@ import {
   detectRequestSchema,
   originalAlias,
   prepareText,
+  resolveOriginalSelector,
+  selectorAliasWarning,
   toAnalyzeResponse,
   type DetectItem,
+  type DetectResult,
 } from '@detector/contract';
 import { Hono } from 'hono';
 import { detectTexts } from '../../core/scoring.ts';
@@ -18,8 +21,10 @@ import { parseBody } from '../parse-body.ts';
 export const detectRoutes = new Hono<AppEnv>()
   .post('/v1/detect', async (c) => {
     const s = c.get('service');
-    const body = await parseBody(c, detectRequestSchema);
+    const { request: body, alias } = resolveOriginalSelector(await parseBody(c, detectRequestSchema));
     const detector = s.registry().select(body);
+    const aliasWarnings = alias ? [selectorAliasWarning(alias)] : [];
+    const withAlias = <R extends { warnings: DetectResult['warnings'] }>(r: R): R => ({ ...r, warnings: [...aliasWarnings, ...r.warnings] });
     const model = s.model(detector.pack.name);
     const limits = { maxTextChars: s.config.MAX_TEXT_CHARS, maxBatchTexts: s.config.MAX_BATCH_TEXTS };
     const opts = { profile: body.profile, sentences: body.sentences, maxFpr: body.max_fpr };
@@ -27,7 +32,7 @@ export const detectRoutes = new Hono<AppEnv>()
     if (body.text !== undefined) {
       const normalized = normalizeForDetection(prepareText(body.text, limits));
       const [result] = await detectTexts(s.featureSource(model), detector, s.language, [{ normalized }], opts);
-      return c.json({ result: result! });
+      return c.json({ result: withAlias(result!) });
     }
 
     const texts = body.texts!;
@@ -45,7 +50,7 @@ export const detectRoutes = new Hono<AppEnv>()
     });
     if (good.length > 0) {
       const results = await detectTexts(s.featureSource(model), detector, s.language, good, opts);
-      good.forEach((g, k) => (items[g.index] = { index: g.index, ...results[k]! }));
+      good.forEach((g, k) => (items[g.index] = { index: g.index, ...withAlias(results[k]!) }));
     }
     return c.json({ results: items });
   })
