@@ -44,6 +44,23 @@ describe('gateway in-process, in-memory stores', () => {
     expect(peer.requests.filter((r) => r.path === '/v1/detect')).toHaveLength(2);
   });
 
+  it('passes max_fpr to the backend, keeps answers at different rates apart in the cache, and refuses a rate out of range', async () => {
+    const text = `${TEXT} At a rate of its own.`;
+    const loose = await post('/v1/detect', { text, max_fpr: 0.1 }, bearer(gw.keys.pro));
+    expect(loose.status).toBe(200);
+    const sent = peer.requests.filter((r) => r.path === '/v1/detect').at(-1)!;
+    expect(JSON.parse(sent.body).max_fpr).toBe(0.1);
+    const tight = await post('/v1/detect', { text, max_fpr: 0.01 }, bearer(gw.keys.pro));
+    expect(tight.headers.get('x-cache')).toBe('MISS');
+    const again = await post('/v1/detect', { text, max_fpr: 0.1 }, bearer(gw.keys.pro));
+    expect(again.headers.get('x-cache')).toBe('HIT');
+    for (const bad of [0, 0.5, 'low']) {
+      const res = await post('/v1/detect', { text, max_fpr: bad }, bearer(gw.keys.pro));
+      expect(res.status).toBe(400);
+      expect((await res.json<any>()).error.code).toBe('invalid_request');
+    }
+  });
+
   it('sends only the cache misses of a batch to the backend', async () => {
     const before = peer.requests.length;
     const fresh = `${TEXT} And one more sentence.`;

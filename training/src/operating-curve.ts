@@ -133,8 +133,8 @@ export interface Promise_ {
   meanBound: number;
 }
 
-export const STRICT_PROMISE: Promise_ = { bound: 0.02, share: 0.9, meanBound: 0.01 };
-export const BALANCED_PROMISE: Promise_ = { bound: 0.1, share: 0.9, meanBound: 0.05 };
+export const STRICT_PROMISE: Promise_ = { bound: 0.02, share: 0.9, meanBound: 0.02 };
+export const BALANCED_PROMISE: Promise_ = { bound: 0.1, share: 0.9, meanBound: 0.1 };
 /** `human` may be said of at most this share of machine text from unseen sources. */
 export const MAX_MISS_RATE = 0.05;
 

@@ -44,14 +44,46 @@ describe('POST /v1/detect', () => {
     expect(result.warnings).toEqual([]);
   });
 
-  it('labels by the profile: strict leaves a band of uncertain, balanced decides', async () => {
+  it('labels by the profile: ai from its threshold, human only below the human threshold, uncertain between', async () => {
     const { result } = await (await post('/v1/detect', { text: ESSAY, profile: 'balanced' })).json();
-    expect(result.label).toBe(result.score >= result.threshold ? 'ai' : 'human');
+    const rule = (r: { score: number; threshold: number; human_threshold: number }) =>
+      r.score >= r.threshold ? 'ai' : r.score < r.human_threshold ? 'human' : 'uncertain';
+    expect(result.label).toBe(rule(result));
     const strict = (await (await post('/v1/detect', { text: ESSAY })).json()).result;
-    // The text's thresholds come from its neighbours: the same for both profiles' answers.
+    // The text's thresholds come from its neighbours: strict's is the higher, the human one is shared.
     expect(strict.threshold).toBeGreaterThanOrEqual(result.threshold);
-    const expected = strict.score >= strict.threshold ? 'ai' : strict.score >= result.threshold ? 'uncertain' : 'human';
-    expect(strict.label).toBe(expected);
+    expect(strict.human_threshold).toBe(result.human_threshold);
+    expect(strict.human_threshold).toBeLessThanOrEqual(result.threshold);
+    expect(strict.label).toBe(rule(strict));
+    expect(typeof strict.miss_rate).toBe('number');
+  });
+
+  it('gives a text and the same text with its layout changed the same verdict, with spans in the text as given', async () => {
+    const sentences = ESSAY.split('. ');
+    const laidOut = `  ${sentences.slice(0, 2).join('.\n\n')}.\n\n${sentences.slice(2).join('.   \n')}\n`;
+    const a = (await (await post('/v1/detect', { text: ESSAY, sentences: true })).json()).result;
+    const b = (await (await post('/v1/detect', { text: laidOut, sentences: true })).json()).result;
+    expect(b.score).toBe(a.score);
+    expect(b.label).toBe(a.label);
+    expect(b.normalized_text).toBeUndefined();
+    const texts = b.sentences.map((s: { char_start: number; char_end: number }) => laidOut.slice(s.char_start, s.char_end));
+    expect(texts[0]).toBe(`${sentences[0]}.`);
+    expect(texts.at(-1)).toBe(sentences.at(-1));
+  });
+
+  it('sets the threshold at a rate the caller chooses with max_fpr, stating the measured rate', async () => {
+    const loose = (await (await post('/v1/detect', { text: ESSAY, max_fpr: 0.2 })).json()).result;
+    const tight = (await (await post('/v1/detect', { text: ESSAY, max_fpr: 0.005 })).json()).result;
+    expect(loose.threshold).toBeLessThanOrEqual(tight.threshold);
+    expect(loose.max_fpr).toBe(0.2);
+    const d = service.registry().select({});
+    const points = d.local_calibration!.operating_points;
+    const expected = points.find((p) => p.fpr <= 0.2)!;
+    expect(points.length).toBeGreaterThan(3);
+    // The stated rate is the measured one of the point picked, for the text's length band where measured.
+    expect(loose.fpr).toBeLessThanOrEqual(Math.max(expected.fpr, ...expected.bands.map((b) => b.fpr ?? 0)));
+    const bad = await post('/v1/detect', { text: ESSAY, max_fpr: 0.5 });
+    expect(bad.status).toBe(400);
   });
 
   it('abstains on writing unlike anything calibrated with out_of_distribution', async () => {
