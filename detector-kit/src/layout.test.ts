@@ -7,7 +7,9 @@ describe('layout-free form', () => {
 
   it('scores a text and the same text with its paragraphs joined identically', () => {
     expect(layoutFree(published).text).toBe(layoutFree(joined).text);
-    expect(layoutFree(published).text).toBe('It is a truth universally acknowledged. However little known the feelings of such a man may be, this truth is fixed.');
+    expect(layoutFree(published).text).toBe(
+      'It is a truth universally acknowledged. However little known the feelings of such a man may be, this truth is fixed.',
+    );
   });
 
   it('maps spans of the scored form back onto the text as given', () => {

@@ -172,7 +172,8 @@ export const localCalibrationSchema = z
     if (c.human_rule && c.machine_scores.length < c.human_rule.neighbours)
       ctx.addIssue({ code: 'custom', message: 'fewer machine references than the human rule needs' });
     for (let i = 1; i < c.operating_points.length; i++)
-      if (c.operating_points[i]!.level <= c.operating_points[i - 1]!.level) ctx.addIssue({ code: 'custom', message: 'operating points must be in increasing level' });
+      if (c.operating_points[i]!.level <= c.operating_points[i - 1]!.level)
+        ctx.addIssue({ code: 'custom', message: 'operating points must be in increasing level' });
   });
 export type LocalCalibration = z.infer<typeof localCalibrationSchema>;
 

@@ -126,14 +126,7 @@ const chosen = (ms: UnitMeasure[]) => {
   const balanced = Math.min(strict, chooseLevel(ms, rows, scores, BALANCED_PROMISE));
   return { strict, balanced, human: chooseHumanLevel(ms, rows, scores, balanced) };
 };
-const results: UnitResult[] = measures.map((m) =>
-  unitResult(
-    m,
-    rows,
-    scores,
-    chosen(measures.filter((o) => o.unit !== m.unit)),
-  ),
-);
+const results: UnitResult[] = measures.map((m) => unitResult(m, rows, scores, chosen(measures.filter((o) => o.unit !== m.unit))));
 const summary = summarize(results);
 // The levels served: chosen on every source (the report's rows used levels chosen without them).
 const levels = chosen(measures);
@@ -247,7 +240,10 @@ await fs.writeFile(
   path.join(reportDir, 'metrics.json'),
   `${JSON.stringify({ detector: { name: detector.name, version: detector.version }, recipe: RECIPE, cap_per_cell: cap, levels, summary, operating_points: points, styles: styleRates(), sources: results }, null, 2)}\n`,
 );
-await fs.writeFile(path.join(reportDir, 'report.md'), sourceReport(detector, summary, results, cap, { levels, points, styles: styleRates(), humanRule: calibration.human_rule }));
+await fs.writeFile(
+  path.join(reportDir, 'report.md'),
+  sourceReport(detector, summary, results, cap, { levels, points, styles: styleRates(), humanRule: calibration.human_rule }),
+);
 log(`wrote ${out} and ${reportDir}/report.md`);
 console.log(
   `leave-one-source-out: strict FPR <= 2% on ${summary.human_sources_strict_within_2pct}/${summary.human_sources} human sources, balanced <= 10% on ${summary.human_sources_balanced_within_10pct}, non-native strict FPR ${(summary.non_native.strict_fpr * 100).toFixed(2)}%, mean TPR strict ${(summary.mean_strict_tpr * 100).toFixed(1)}% balanced ${(summary.mean_balanced_tpr * 100).toFixed(1)}%, miss rate ${(summary.mean_miss_rate * 100).toFixed(1)}%, mean AUROC ${summary.mean_auroc.toFixed(3)}, answered ${(summary.answered * 100).toFixed(1)}%`,

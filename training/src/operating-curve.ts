@@ -41,7 +41,9 @@ export function measureUnit(unit: string, cal: LocalCalibration, rows: SourceRow
   const answered: boolean[] = [],
     ood: boolean[] = [];
   // The human rule reads the nearest machine references; measure at its largest neighbourhood.
-  const probe: LocalCalibration = cal.human_rule ? cal : { ...cal, human_rule: { level: 0.05, neighbours: Math.min(300, cal.machine_scores.length), miss_rate: 0, bands: [] } };
+  const probe: LocalCalibration = cal.human_rule
+    ? cal
+    : { ...cal, human_rule: { level: 0.05, neighbours: Math.min(300, cal.machine_scores.length), miss_rate: 0, bands: [] } };
   idx.forEach((i, k) => {
     const n = neighbourhood(probe, rows[i]!.stats);
     LEVELS.forEach((lv, j) => (thresholds[j]![k] = thresholdAt(n, lv)));
@@ -186,7 +188,11 @@ export function operatingPoints(measures: UnitMeasure[], rows: SourceRow[], scor
       fpr: r4(s.fpr),
       fpr_p90: r4(s.fprP90),
       tpr: r4(s.tpr),
-      bands: bandRates(measures, rows, scores, level, humanLevel).map((b) => ({ ...b, fpr: b.fpr === null ? null : r4(b.fpr), tpr: b.tpr === null ? null : r4(b.tpr) })),
+      bands: bandRates(measures, rows, scores, level, humanLevel).map((b) => ({
+        ...b,
+        fpr: b.fpr === null ? null : r4(b.fpr),
+        tpr: b.tpr === null ? null : r4(b.tpr),
+      })),
     };
   });
 }

@@ -12,7 +12,8 @@ export interface ReportExtras {
   humanRule?: HumanRule;
 }
 
-const bandName = (b: { min_tokens: number; max_tokens: number | null }) => (b.max_tokens === null ? `${b.min_tokens}+ tokens` : `${b.min_tokens}-${b.max_tokens - 1} tokens`);
+const bandName = (b: { min_tokens: number; max_tokens: number | null }) =>
+  b.max_tokens === null ? `${b.min_tokens}+ tokens` : `${b.min_tokens}-${b.max_tokens - 1} tokens`;
 
 /** The leave-one-source-out report: one row per source, as measured with that source left out. */
 export function sourceReport(d: Detector, s: SourceSummary, results: UnitResult[], cap: number, x: ReportExtras): string {

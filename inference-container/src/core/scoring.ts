@@ -130,7 +130,11 @@ export async function detectTexts(
     const form = forms[k]!;
     const warnings = warningsFor(item.normalized);
     const score = scoreFeatures(detector, f, text);
-    const decision = decideText(detector, { score, stats: calibrationStats(detector, f, text), tokens: f.tokens }, { profile: opts.profile, maxFpr: opts.maxFpr });
+    const decision = decideText(
+      detector,
+      { score, stats: calibrationStats(detector, f, text), tokens: f.tokens },
+      { profile: opts.profile, maxFpr: opts.maxFpr },
+    );
     let label = decision.label;
     const why = uncertainWarning(decision);
     if (why) warnings.push(why);

@@ -57,7 +57,9 @@ export function ResultPanel({ detection, text }: { detection: DetectResult; text
       </div>
 
       <p className="threshold" data-testid="threshold">
-        <strong>{detection.max_fpr !== undefined ? `Your rate (${percent(detection.max_fpr)})` : detection.profile === 'strict' ? 'Strict' : 'Balanced'} setting:</strong>{' '}
+        <strong>
+          {detection.max_fpr !== undefined ? `Your rate (${percent(detection.max_fpr)})` : detection.profile === 'strict' ? 'Strict' : 'Balanced'} setting:
+        </strong>{' '}
         at this setting {fprWords(detection.fpr)}
         {detection.length_band ? ' of this length' : ''}
         {typeof detection.miss_rate === 'number' ? `, and ${missWords(detection.miss_rate)}` : ''}.{' '}
