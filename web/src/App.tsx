@@ -72,6 +72,7 @@ export function App() {
             label: detection.label,
             probability: detection.probability,
             profile,
+            ...(detection.max_fpr !== undefined ? { maxFpr: detection.max_fpr } : {}),
             chars: toCheck.length,
             snippet: snippetOf(toCheck),
             ...(source ? { source } : {}),

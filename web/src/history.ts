@@ -6,6 +6,8 @@ export interface LocalCheck {
   label: Label;
   probability: number;
   profile: Profile;
+  /** The caller's own rate, when one was chosen instead of the profile's. */
+  maxFpr?: number;
   chars: number;
   /** The first words, so the list can be told apart; the full text is never stored. */
   snippet: string;

@@ -89,9 +89,20 @@ describe('the web page through the gateway (wrangler dev) and the real inference
     expect(await verdict()).toMatch(/Likely AI-written|Likely human-written|Uncertain/);
     // The page states the rate the bundled detector was calibrated at, whatever its last training gave.
     const bundled = JSON.parse(await fs.readFile(path.join(webDir, '../inference-container/detectors/tinylm-detector.json'), 'utf8'));
-    const words = fprWords(bundled.thresholds.balanced.fpr);
-    expect(words).toMatch(/^about 1 in \d+ human texts/);
-    expect(await page.getByTestId('threshold').innerText()).toContain(`at this setting ${words}`);
+    // The rate stated is the balanced level's, for this text's length band (or overall).
+    const cal = bundled.local_calibration;
+    const point = cal.operating_points.find((p: { level: number }) => p.level === cal.balanced_level);
+    const stated = [point.fpr, ...point.bands.map((b: { fpr: number | null }) => b.fpr)].filter((f) => f !== null).map(fprWords);
+    const threshold = await page.getByTestId('threshold').innerText();
+    expect(stated.some((w: string) => threshold.includes(`at this setting ${w}`))).toBe(true);
+    expect(threshold).toMatch(/machine texts? (is|are) called human/);
+    expect(await page.getByTestId('per-text-note').innerText()).toContain('Each text gets its own thresholds');
+    // A rate of the caller's own: the answer names it.
+    await page.getByLabel(/My own rate/).check();
+    await page.getByLabel('Largest share of human texts flagged, in percent').fill('20');
+    await page.getByRole('button', { name: 'Check text' }).click();
+    await page.getByText('Your rate (20%) setting').waitFor({ timeout: 30_000 });
+    await page.getByLabel(/Balanced/).check();
     expect(await page.getByTestId('detector').innerText()).toMatch(/Detector \S+ version \S+/);
     const marks = page.locator('[data-testid="scored-text"] mark.sentence');
     expect(await marks.count()).toBe(5);

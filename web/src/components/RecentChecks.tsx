@@ -65,7 +65,7 @@ export function RecentChecks({ usingKey, local, remote }: { usingKey: boolean; l
                 </td>
                 <td>{labelOf(c.label)}</td>
                 <td>{percent(c.probability)}</td>
-                <td>{c.profile}</td>
+                <td>{c.maxFpr !== undefined ? `rate ${Math.round(c.maxFpr * 1000) / 10}%` : c.profile}</td>
               </tr>
             ))}
           </tbody>
