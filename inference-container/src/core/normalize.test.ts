@@ -38,3 +38,23 @@ describe('normalizeForDetection', () => {
     expect(normalizeForDetection(text).text).toBe(text);
   });
 });
+
+describe('normalizeForDetection against one hidden or look-alike character per word', () => {
+  const clean = 'The committee reviewed the budget and agreed to postpone the final vote until spring.';
+  const words = clean.split(' ');
+  const tag = String.fromCodePoint(0xe0041);
+  const tricks: Array<[string, (w: string) => string]> = [
+    ['tag characters', (w) => `${w}${tag}`],
+    ['emoji variation selectors', (w) => `${w}\uFE0F`],
+    ['combining grapheme joiners', (w) => `${w.slice(0, 1)}\u034F${w.slice(1)}`],
+    ['Latin alpha', (w) => w.replace('a', '\u0251')],
+    ['Armenian o', (w) => w.replace('o', '\u0585')],
+    ['dotless i', (w) => w.replace('i', '\u0131')],
+  ];
+  for (const [name, trick] of tricks)
+    it(`undoes ${name} and counts them`, () => {
+      const n = normalizeForDetection(words.map(trick).join(' '));
+      expect(n.text).toBe(clean);
+      expect(changedCount(n)).toBeGreaterThan(0);
+    });
+});

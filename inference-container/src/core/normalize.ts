@@ -4,8 +4,13 @@
  * text after this step, so the detector never learns to rely on the tricks either.
  */
 
-// Zero-width characters, soft hyphen, word joiner, BOM and bidirectional controls.
-const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+// Zero-width characters, soft hyphen, word joiner, BOM, bidirectional controls, and the rest of
+// Unicode's default-ignorable code points that render as nothing: the combining grapheme joiner,
+// Hangul fillers, Khmer inherent vowels, Mongolian selectors, variation selectors (an emoji's
+// U+FE0F after a letter shows nothing) and tag characters. One per word is enough to move a
+// language model's likelihoods while the reader sees nothing.
+const INVISIBLE =
+  /[\u00AD\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
 // Spaces other than the plain one, tab and newline.
 const ODD_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
 // Full-width ASCII (U+FF01..U+FF5E) maps onto ASCII by a fixed offset.
@@ -61,6 +66,18 @@ const HOMOGLYPHS: Record<string, string> = {
   '\u03A4': 'T',
   '\u03A5': 'Y',
   '\u03A7': 'X',
+  // Latin and Armenian letters that read as plain ASCII ones (Unicode's confusables).
+  '\u0251': 'a',
+  '\u0261': 'g',
+  '\u0131': 'i',
+  '\u0237': 'j',
+  '\u0585': 'o',
+  '\u0578': 'n',
+  '\u057D': 'u',
+  '\u0570': 'h',
+  '\u0566': 'q',
+  '\u0581': 'g',
+  '\u04CF': 'l',
 };
 const HOMOGLYPH_CHARS = new RegExp(`[${Object.keys(HOMOGLYPHS).join('')}]`, 'g');
 // A word that mixes Latin letters with look-alikes; words wholly in Cyrillic or Greek are left alone.
