@@ -9,8 +9,8 @@
 // Hangul fillers, Khmer inherent vowels, Mongolian selectors, variation selectors (an emoji's
 // U+FE0F after a letter shows nothing) and tag characters. One per word is enough to move a
 // language model's likelihoods while the reader sees nothing.
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: each mark is removed on its own, never read as part of a letter
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each mark is removed on its own, never read as part of a letter
   /\u034F|[\u00AD\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0]|\uDB40[\uDC00-\uDDEF]/g;
 // Spaces other than the plain one, tab and newline.
 const ODD_SPACE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/g;
