@@ -102,6 +102,22 @@ describe('gateway in-process, in-memory stores', () => {
     expect((await post('/v1/demo/detect', { text: TEXT }, { 'cf-connecting-ip': '198.51.100.2' })).status).toBe(200);
   });
 
+  it('caps keyless work from all addresses together, each within its own limit', async () => {
+    const capped = await testGateway({ INFERENCE_URLS: peer.url, DEMO_PER_IP_PER_MINUTE: '5', DEMO_GLOBAL_PER_MINUTE: '3' });
+    const statuses = [];
+    for (let i = 0; i < 5; i++)
+      statuses.push(
+        (
+          await capped.app.request('/v1/demo/detect', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'cf-connecting-ip': `203.0.113.${i + 1}` },
+            body: JSON.stringify({ text: `${TEXT} from address ${i}` }),
+          })
+        ).status,
+      );
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+  });
+
   it('maps bad input to 4xx codes', async () => {
     const h = bearer(gw.keys.pro);
     expect((await (await post('/v1/detect', '{', h)).json<any>()).error.code).toBe('invalid_json');

@@ -130,6 +130,8 @@ export const configSchema = z
     RATE_ENTERPRISE_TOKENS_PER_MINUTE: int(20_000_000, 1),
     DEMO_PER_IP_PER_MINUTE: int(10, 1),
     DEMO_PER_IP_PER_DAY: int(200, 1),
+    /** Demo requests a minute from all addresses together: the most model time keyless traffic can take. */
+    DEMO_GLOBAL_PER_MINUTE: int(120, 1),
 
     MAX_BODY_BYTES: int(1024 * 1024, 1024),
     MAX_EXTRACT_BYTES: int(10 * 1024 * 1024, 1024),

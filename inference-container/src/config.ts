@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LIMITS, envInt, parseEnv } from '@detector/contract';
+import { DEFAULT_LIMITS, envInt, envList, parseEnv } from '@detector/contract';
 import { z } from 'zod';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -67,6 +67,10 @@ export const configSchema = z
     QUEUE_MAX_WINDOWS: int(1024, 1),
     /** Tokens one tenant (the gateway's X-Tenant) may have waiting for the model; past it, 503 queue_full. */
     QUEUE_TENANT_MAX_TOKENS: int(131_072, 1),
+    /** Tenants (X-Tenant) served only when no other tenant waits: the gateway sends all keyless demo work as `demo`. */
+    QUEUE_LOW_PRIORITY_TENANTS: envList('demo'),
+    /** Padded tokens one low-priority call may hold: how long a keyed request can wait behind keyless work. */
+    QUEUE_LOW_PRIORITY_BATCH_TOKENS: int(512, 1),
     WINDOW_OVERLAP_TOKENS: int(64, 0),
     /** How long SIGTERM waits for in-flight requests before exiting anyway. */
     SHUTDOWN_GRACE_MS: int(15_000, 0),

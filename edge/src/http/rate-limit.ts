@@ -135,5 +135,12 @@ export const demoRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
     { name: 'demo:day', tokens: s.config.DEMO_PER_IP_PER_DAY, window: 'day' },
   ];
   await chargeAndRead(c, { id: clientIp(c), rules, onRedisError: 'closed' }, []);
+  // All keyless callers together: many addresses, each within its own limit, could otherwise take
+  // as much model time as they like from the keyed callers who pay for it.
+  await chargeAndRead(
+    c,
+    { id: 'all-addresses', rules: [{ name: 'demo:all:minute', tokens: s.config.DEMO_GLOBAL_PER_MINUTE, window: 'minute' }], onRedisError: 'closed' },
+    [],
+  );
   await next();
 };

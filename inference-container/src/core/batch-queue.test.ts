@@ -121,6 +121,21 @@ describe('BatchQueue', () => {
     expect(order.slice(0, 9).filter((o) => o.startsWith('c')).length).toBeGreaterThan(0);
   });
 
+  it('serves keyless demo work only when no keyed work waits, in small calls', async () => {
+    const r = recorder(5);
+    const q = new BatchQueue(r.run, { maxBatchTokens: 200, maxWaitMs: 0, maxDepth: 1000, lowPriority: { tenants: ['demo'], maxBatchTokens: 20 } });
+    const order: string[] = [];
+    const demo = Array.from({ length: 12 }, (_, i) => q.submit(seq(10), ['mean_pooled'], { tenant: 'demo' }).then(() => order.push(`demo${i}`)));
+    // Arrives while the first demo call runs: it must go next, not after a fair half of the backlog.
+    await new Promise((res) => setTimeout(res, 1));
+    const keyed = q.submit(seq(10), ['mean_pooled'], { tenant: 'k' }).then(() => order.push('k'));
+    await Promise.all([...demo, keyed]);
+    expect(order.indexOf('k')).toBeLessThanOrEqual(2);
+    // Demo calls hold at most 20 padded tokens: two 10-token windows.
+    const demoCalls = r.calls.filter((c) => c.seqs.length > 0);
+    expect(Math.max(...demoCalls.map((c) => c.seqs.length * Math.max(...c.seqs.map((x) => x.length))))).toBeLessThanOrEqual(20);
+  });
+
   it('drops work whose caller has gone before it reaches the model', async () => {
     const r = recorder(20);
     const q = new BatchQueue(r.run, { maxBatchTokens: 10, maxWaitMs: 0, maxDepth: 100 });

@@ -17,6 +17,12 @@ export interface BatchQueueOptions {
   maxDepth: number;
   /** Tokens one tenant may have waiting; a tenant with nothing waiting may always queue one request. */
   maxTenantTokens?: number;
+  /**
+   * Tenants served only while no other tenant has work waiting (the gateway's keyless demo), and the
+   * padded tokens one of their calls may hold. A keyed request then waits for at most one such small
+   * call, whatever the keyless load: fair share alone would give keyless traffic half the model.
+   */
+  lowPriority?: { tenants: readonly string[]; maxBatchTokens: number };
 }
 
 export interface BatchStats {
@@ -324,7 +330,12 @@ export class BatchQueue {
    * taking each tenant's oldest compatible item that still fits the token budget.
    */
   private takeBatch(remove: boolean): Item[] {
-    const order = [...this.tenants.entries()].filter(([, t]) => t.items.length > 0);
+    const waiting = [...this.tenants.entries()].filter(([, t]) => t.items.length > 0);
+    const low = new Set(this.opts.lowPriority?.tenants ?? []);
+    const keyed = waiting.filter(([name]) => !low.has(name));
+    // Low-priority work runs only when nothing else waits, and then in small calls.
+    const order = keyed.length > 0 ? keyed : waiting;
+    const budget = keyed.length > 0 || !this.opts.lowPriority ? this.opts.maxBatchTokens : this.opts.lowPriority.maxBatchTokens;
     if (order.length === 0) return [];
     const served = new Map(order.map(([name, t]) => [name, t.served]));
     const first = order.reduce((a, b) => (served.get(b[0])! < served.get(a[0])! ? b : a));
@@ -341,7 +352,7 @@ export class BatchQueue {
       }
       if (!pick) break;
       const [name, t] = pick;
-      const next = t.items.find((i) => !taken.has(i) && i.key === key && Math.max(width, i.seq.length) * (chosen.length + 1) <= this.opts.maxBatchTokens);
+      const next = t.items.find((i) => !taken.has(i) && i.key === key && Math.max(width, i.seq.length) * (chosen.length + 1) <= budget);
       // The first item always goes, even past the budget: a lone window has nowhere else to run.
       const item = next ?? (chosen.length === 0 ? t.items[0] : undefined);
       if (!item) {
@@ -361,7 +372,7 @@ export class BatchQueue {
         t.served += item.seq.length;
         this.waitingCount--;
       }
-      for (const [name, t] of order) if (t.items.length === 0) this.tenants.delete(name);
+      for (const [name, t] of waiting) if (t.items.length === 0) this.tenants.delete(name);
     }
     return chosen.map((c) => c.item);
   }
