@@ -242,6 +242,65 @@ async function lengthsTable(url: string): Promise<void> {
   }
 }
 
+/**
+ * A keyed caller's latency alone and beside twelve keyless clients sending without pause (the
+ * gateway sends all keyless work as tenant `demo`), with keyless work at low priority (the default)
+ * and with it as an ordinary fair-share tenant, in one run.
+ */
+async function keylessTable(samples: number): Promise<void> {
+  const send = (url: string, tenant: string, text: string) =>
+    fetch(`${url}/v1/detect`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-tenant': tenant }, body: JSON.stringify({ text }) }).then(
+      (r) => r.arrayBuffer(),
+    );
+  const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const keyed = async (url: string) => {
+    const lat: number[] = [];
+    for (const t of freshTexts(samples)) {
+      const s0 = performance.now();
+      await send(url, 't-keyed', t);
+      lat.push(performance.now() - s0);
+      // A caller with a think time, so the samples spread over the keyless load.
+      await sleep(150);
+    }
+    return p50(lat);
+  };
+  const rows: string[] = [];
+  for (const [label, env] of [
+    ['keyless at low priority (default)', {}],
+    ['keyless as an ordinary tenant', { QUEUE_LOW_PRIORITY_TENANTS: '' }],
+  ] as const) {
+    const s = await startService({ ...VARIANTS[1]!, env: { ...VARIANTS[1]!.env, ...env } });
+    try {
+      await keyed(s.url);
+      const idle = await keyed(s.url);
+      let stop = false;
+      // Each client at the gateway's per-address demo limit (10 a minute) with the longest demo
+      // text (10,000 characters), starts spread over the first interval.
+      const flood = Array.from({ length: 12 }, async (_, i) => {
+        await sleep(i * 500);
+        while (!stop) {
+          const t0 = performance.now();
+          await send(s.url, 'demo', freshTexts(1, 2400)[0]!).catch(() => {});
+          await sleep(Math.max(0, 6000 - (performance.now() - t0)));
+        }
+      });
+      await sleep(6000);
+      const loaded = await keyed(s.url);
+      stop = true;
+      await Promise.all(flood);
+      rows.push(`| ${label} | ${idle.toFixed(0)} ms | ${loaded.toFixed(0)} ms | ${(loaded / idle).toFixed(2)} |`);
+    } finally {
+      s.child.kill('SIGTERM');
+    }
+  }
+  console.log(
+    '\n## A keyed caller (256-token texts) beside twelve keyless clients at the per-address demo limit (10,000-character texts, 10 a minute each), POST /v1/detect, p50\n',
+  );
+  console.log('| keyless work | keyed p50 alone | keyed p50 with 12 keyless clients | ratio |');
+  console.log('|---|---|---|---|');
+  for (const r of rows) console.log(r);
+}
+
 async function main() {
   const n1 = quick ? 6 : 24;
   const n16 = quick ? 1 : 3;
@@ -272,6 +331,8 @@ async function main() {
       .join(' ')}; now = ${[VARIANTS[1]!.command ?? 'node', ...VARIANTS[1]!.args].join(' ')} with the defaults, as the image runs it`,
   );
 
+  await keylessTable(quick ? 8 : 24);
+
   if (process.env.BENCH_LENGTHS === '1') {
     const s = await startService(VARIANTS[1]!);
     try {
@@ -282,4 +343,6 @@ async function main() {
   }
 }
 
-await main();
+// BENCH_KEYLESS_ONLY=1 runs the keyless table alone.
+if (process.env.BENCH_KEYLESS_ONLY === '1') await keylessTable(quick ? 8 : 24);
+else await main();

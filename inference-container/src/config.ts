@@ -71,6 +71,8 @@ export const configSchema = z
     QUEUE_LOW_PRIORITY_TENANTS: envList('demo'),
     /** Padded tokens one low-priority call may hold: how long a keyed request can wait behind keyless work. */
     QUEUE_LOW_PRIORITY_BATCH_TOKENS: int(512, 1),
+    /** The most of the model's time low-priority work takes while it alone waits (0 to 1). */
+    QUEUE_LOW_PRIORITY_SHARE: z.coerce.number().gt(0).max(1).default(0.25),
     WINDOW_OVERLAP_TOKENS: int(64, 0),
     /** How long SIGTERM waits for in-flight requests before exiting anyway. */
     SHUTDOWN_GRACE_MS: int(15_000, 0),

@@ -123,7 +123,7 @@ describe('BatchQueue', () => {
 
   it('serves keyless demo work only when no keyed work waits, in small calls', async () => {
     const r = recorder(5);
-    const q = new BatchQueue(r.run, { maxBatchTokens: 200, maxWaitMs: 0, maxDepth: 1000, lowPriority: { tenants: ['demo'], maxBatchTokens: 20 } });
+    const q = new BatchQueue(r.run, { maxBatchTokens: 200, maxWaitMs: 0, maxDepth: 1000, lowPriority: { tenants: ['demo'], maxBatchTokens: 20, maxShare: 1 } });
     const order: string[] = [];
     const demo = Array.from({ length: 12 }, (_, i) => q.submit(seq(10), ['mean_pooled'], { tenant: 'demo' }).then(() => order.push(`demo${i}`)));
     // Arrives while the first demo call runs: it must go next, not after a fair half of the backlog.
@@ -134,6 +134,23 @@ describe('BatchQueue', () => {
     // Demo calls hold at most 20 padded tokens: two 10-token windows.
     const demoCalls = r.calls.filter((c) => c.seqs.length > 0);
     expect(Math.max(...demoCalls.map((c) => c.seqs.length * Math.max(...c.seqs.map((x) => x.length))))).toBeLessThanOrEqual(20);
+  });
+
+  it('leaves the model free for the rest of its share after a keyless call, so keyed work arriving then runs at once', async () => {
+    const r = recorder(50);
+    const q = new BatchQueue(r.run, {
+      maxBatchTokens: 200,
+      maxWaitMs: 0,
+      maxDepth: 1000,
+      lowPriority: { tenants: ['demo'], maxBatchTokens: 10, maxShare: 0.1 },
+    });
+    const order: string[] = [];
+    const demo = Array.from({ length: 3 }, (_, i) => q.submit(seq(10), ['mean_pooled'], { tenant: 'demo' }).then(() => order.push(`demo${i}`)));
+    // The first keyless call runs for 50 ms; at a 10% share the model then stays free for 450 ms.
+    await new Promise((res) => setTimeout(res, 120));
+    await q.submit(seq(10), ['mean_pooled'], { tenant: 'k' }).then(() => order.push('k'));
+    await Promise.all(demo);
+    expect(order).toEqual(['demo0', 'k', 'demo1', 'demo2']);
   });
 
   it('drops work whose caller has gone before it reaches the model', async () => {

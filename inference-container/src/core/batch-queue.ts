@@ -22,7 +22,16 @@ export interface BatchQueueOptions {
    * padded tokens one of their calls may hold. A keyed request then waits for at most one such small
    * call, whatever the keyless load: fair share alone would give keyless traffic half the model.
    */
-  lowPriority?: { tenants: readonly string[]; maxBatchTokens: number };
+  lowPriority?: {
+    tenants: readonly string[];
+    maxBatchTokens: number;
+    /**
+     * The most of the model's time low-priority work may take while it alone waits: after one of
+     * its calls the model stays free for the rest of that share, so a keyed request arriving then
+     * runs at once instead of behind the call in flight.
+     */
+    maxShare: number;
+  };
 }
 
 export interface BatchStats {
@@ -74,6 +83,9 @@ export class BatchQueue {
   private runningTokens = 0;
   /** Cancels the pending start of the loop, when one is scheduled. */
   private timer: (() => void) | null = null;
+  /** Low-priority work may not start a call before this (performance.now() ms), while it alone waits. */
+  private lowResumeAt = 0;
+  private resumeTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   /**
@@ -227,6 +239,26 @@ export class BatchQueue {
     items.push([tenant, item]);
   }
 
+  /** True when every waiting item belongs to a low-priority tenant. */
+  private lowPriorityOnly(): boolean {
+    const low = this.opts.lowPriority?.tenants;
+    if (!low) return false;
+    for (const [name, t] of this.tenants) if (t.items.length > 0 && !low.includes(name)) return false;
+    return true;
+  }
+
+  /** Starts the loop again when low-priority work may run next (or sooner, if other work arrives). */
+  private resumeAt(at: number): void {
+    if (this.resumeTimer) return;
+    this.resumeTimer = setTimeout(
+      () => {
+        this.resumeTimer = null;
+        this.schedule();
+      },
+      Math.max(1, at - performance.now()),
+    );
+  }
+
   private queuedTokens(): number {
     let n = 0;
     for (const t of this.tenants.values()) n += t.tokens;
@@ -296,7 +328,12 @@ export class BatchQueue {
       for (;;) {
         this.dropGone();
         if (this.waitingCount === 0) break;
+        const lowOnly = this.lowPriorityOnly();
         const batch = this.takeBatch(true);
+        if (batch.length === 0) {
+          this.resumeAt(this.lowResumeAt);
+          break;
+        }
         const realTokens = batch.reduce((n, i) => n + i.seq.length, 0);
         this.runningTokens = realTokens;
         const started = performance.now();
@@ -310,6 +347,7 @@ export class BatchQueue {
           for (const item of batch) item.reject(err);
         }
         const seconds = (performance.now() - started) / 1000;
+        if (lowOnly && this.opts.lowPriority) this.lowResumeAt = performance.now() + seconds * 1000 * (1 / this.opts.lowPriority.maxShare - 1);
         this.runningTokens = 0;
         const paddedTokens = this.paddedTokens(batch);
         for (const r of paddedTokens * 2 >= this.opts.maxBatchTokens ? [this.recent, this.recentFull] : [this.recent]) {
@@ -334,6 +372,8 @@ export class BatchQueue {
     const low = new Set(this.opts.lowPriority?.tenants ?? []);
     const keyed = waiting.filter(([name]) => !low.has(name));
     // Low-priority work runs only when nothing else waits, and then in small calls.
+    // While low-priority work alone waits, it takes at most its share of the model's time.
+    if (keyed.length === 0 && this.opts.lowPriority && !this.closed && performance.now() < this.lowResumeAt) return [];
     const order = keyed.length > 0 ? keyed : waiting;
     const budget = keyed.length > 0 || !this.opts.lowPriority ? this.opts.maxBatchTokens : this.opts.lowPriority.maxBatchTokens;
     if (order.length === 0) return [];

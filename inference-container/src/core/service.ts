@@ -93,7 +93,11 @@ export class InferenceService {
           maxWaitMs: this.config.BATCH_MAX_WAIT_MS,
           maxDepth: this.config.QUEUE_MAX_WINDOWS,
           maxTenantTokens: this.config.QUEUE_TENANT_MAX_TOKENS,
-          lowPriority: { tenants: this.config.QUEUE_LOW_PRIORITY_TENANTS, maxBatchTokens: this.config.QUEUE_LOW_PRIORITY_BATCH_TOKENS },
+          lowPriority: {
+            tenants: this.config.QUEUE_LOW_PRIORITY_TENANTS,
+            maxBatchTokens: this.config.QUEUE_LOW_PRIORITY_BATCH_TOKENS,
+            maxShare: this.config.QUEUE_LOW_PRIORITY_SHARE,
+          },
         },
         (s) => {
           this.metrics.batchSize.observe({ model: pack.name }, s.size);
