@@ -5,7 +5,7 @@ import { z } from 'zod';
 const int = envInt;
 
 /** File and image extraction settings; env vars with defaults, validated once at start-up. */
-export const extractConfigSchema = z.object({
+const extractConfigFields = z.object({
   /** Largest upload accepted, in bytes. */
   EXTRACT_MAX_BYTES: int(10 * 1024 * 1024, 1024),
   /** Longest extracted text returned, in characters; longer documents are refused, not cut. */
@@ -25,7 +25,22 @@ export const extractConfigSchema = z.object({
   EXTRACT_MAX_PIXELS: int(40_000_000, 1),
   /** Images are shrunk so their longer side is at most this before OCR. */
   OCR_MAX_SIDE: int(1600, 64),
-  OCR_THREADS: int(Math.max(1, Math.min(4, os.availableParallelism())), 1),
+  /**
+   * onnxruntime threads of one extraction process; unset, the cores shared out among the
+   * EXTRACT_CONCURRENCY processes that may run at once (more threads than cores only contend).
+   */
+  OCR_THREADS: z.coerce.number().int().min(1).optional(),
+  /**
+   * Longer side of the picture the text-detection model sees (PaddleOCR's own default); its cost
+   * grows with the area, and text a line of which spans the picture stays legible at this size.
+   */
+  OCR_DET_MAX_SIDE: int(960, 64),
+  /**
+   * Text lines recognised in one model call (lines of similar width share a call). On CPU a batch
+   * bought no speed and cost memory: a 1000x420 screenshot peaked at 320 MB one line per call and
+   * 540 MB eight at a time.
+   */
+  OCR_REC_BATCH: int(1, 1),
   /** Mean recognition confidence under which the answer carries a low_confidence warning (0-100). */
   OCR_MIN_CONFIDENCE: int(80, 0),
   /**
@@ -48,7 +63,12 @@ export const extractConfigSchema = z.object({
   EXTRACT_QUEUE_MAX: int(8, 0),
 });
 
-export type ExtractConfig = z.infer<typeof extractConfigSchema>;
+export const extractConfigSchema = extractConfigFields.transform((c) => ({
+  ...c,
+  OCR_THREADS: c.OCR_THREADS ?? Math.max(1, Math.floor(os.availableParallelism() / c.EXTRACT_CONCURRENCY)),
+}));
+
+export type ExtractConfig = z.output<typeof extractConfigSchema>;
 
 export function loadExtractConfig(env: Record<string, string | undefined> = process.env): ExtractConfig {
   return parseEnv(extractConfigSchema, env, { what: 'extraction configuration' });

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@detector/contract';
-import { extractFile, type Upload } from './extract-file.ts';
+import { extractFile, spacingLooksLost, type Upload } from './extract-file.ts';
 import { OcrEngine } from './ocr-engine.ts';
 import { randomBytes } from 'node:crypto';
 import { makeDecoyDocx, makeInflateBombPdf } from './hostile-fixtures.ts';
-import { docxEntries, makeDocx, makePdf, makePngBomb, makeTextPng, makeZip, testConfig, textSvg } from './test-fixtures.ts';
+import { docxEntries, makeDocx, makePdf, makePngBomb, makeScreenshotPng, makeTextPng, makeZip, PARAGRAPH_LINES, testConfig, textSvg } from './test-fixtures.ts';
 
 const cfg = testConfig();
 const ocr = new OcrEngine({ threads: 2, queueMax: 4 });
@@ -183,6 +183,29 @@ describe('images', () => {
     expect(r).toMatchObject({ method: 'ocr', media_type: 'image/png' });
     expect(r.text.toLowerCase()).toContain('quick brown fox jumps over the lazy dog');
     expect(r.warnings.map((w) => w.code)).toContain('ocr');
+  });
+
+  it.each([
+    [800, 200],
+    [1000, 420],
+  ])('reads a %ix%i screenshot of a paragraph with every space between words', async (width, height) => {
+    const r = await run({ bytes: await makeScreenshotPng(width, height), filename: 'shot.png' });
+    expect(r.text).toBe(PARAGRAPH_LINES.join(' '));
+    expect(r.warnings.map((w) => w.code)).toEqual(['ocr']);
+  });
+
+  it('warns low_confidence when the recogniser is sure of its letters but ran the words together', async () => {
+    const sure = { read: async () => ({ text: 'The committee met on Tuesday memberswhocouldnotattendwouldstill read it.', confidence: 0.99 }) };
+    const r = await extractFile({ bytes: await makeTextPng(['anything']), filename: 'shot.png' }, cfg, sure as unknown as OcrEngine);
+    expect(r.warnings.map((w) => w.code)).toEqual(['ocr', 'low_confidence']);
+    expect(r.warnings[1]!.message).toMatch(/spaces between some words/);
+  });
+
+  it('judges lost word spacing by run-together letters, not by a long word or two', () => {
+    expect(spacingLooksLost(PARAGRAPH_LINES.join(' '))).toBe(false);
+    expect(spacingLooksLost('Internationalization is one of the longest words in the list.')).toBe(false);
+    expect(spacingLooksLost('thecommittee metonTuesday todiscuss thebudgetfor')).toBe(true);
+    expect(spacingLooksLost('decided.Severalquestionswereraisedaboutthecostofrepairsto')).toBe(true);
   });
 
   it('turns a JPEG upright by its EXIF orientation before reading it', async () => {

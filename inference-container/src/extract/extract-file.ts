@@ -38,6 +38,16 @@ export function unwrapLines(text: string): string {
   return text.replace(/([a-z])-\n(?=[a-z])/g, '$1').replace(/([^\n])\n(?=[^\n])/g, '$1 ');
 }
 
+/**
+ * Whether OCR text looks like words run together: a run of over 20 letters (longer than nearly
+ * every English word), or words averaging over 8 letters (English prose averages under 5).
+ */
+export function spacingLooksLost(text: string): boolean {
+  const words = text.match(/\p{L}+/gu) ?? [];
+  if (words.some((w) => w.length > 20)) return true;
+  return words.length >= 4 && words.reduce((n, w) => n + w.length, 0) / words.length > 8;
+}
+
 /** Turns an uploaded file or image into text, judging its type by its bytes. */
 export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEngine): Promise<ExtractResponse> {
   const { bytes, filename, contentType } = upload;
@@ -106,12 +116,15 @@ export async function extractFile(upload: Upload, cfg: ExtractConfig, ocr: OcrEn
       break;
     default: {
       const image = await prepareImage(bytes, { maxPixels: cfg.EXTRACT_MAX_PIXELS, maxSide: cfg.OCR_MAX_SIDE });
-      const read = (await isBlank(image)) ? { text: '', confidence: 0 } : await ocr.read(image);
+      const read = isBlank(image) ? { text: '', confidence: 0 } : await ocr.read(image);
       method = 'ocr';
       text = read.text;
       warnings.push({ code: 'ocr', message: 'the text was read from an image by OCR; check it before relying on the score' });
       if (text && read.confidence * 100 < cfg.OCR_MIN_CONFIDENCE) {
         warnings.push({ code: 'low_confidence', message: `the image was hard to read (confidence ${Math.round(read.confidence * 100)}%)` });
+      } else if (spacingLooksLost(text)) {
+        // The recogniser is sure of each letter yet can drop the spaces between words, and run-together words score as nonsense.
+        warnings.push({ code: 'low_confidence', message: 'the spaces between some words were not recognised; check the text before relying on the score' });
       }
     }
   }

@@ -16,7 +16,13 @@ process.once('message', async ({ upload, cfg }: SandboxJob) => {
   let reply: SandboxReply;
   try {
     // One image per process: the OCR engine's own wait line never holds more than this job.
-    reply = { ok: await extractFile(upload, cfg, new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: 1 })) };
+    reply = {
+      ok: await extractFile(
+        upload,
+        cfg,
+        new OcrEngine({ threads: cfg.OCR_THREADS, queueMax: 1, detMaxSide: cfg.OCR_DET_MAX_SIDE, recBatch: cfg.OCR_REC_BATCH }),
+      ),
+    };
   } catch (err) {
     reply =
       err instanceof ApiError

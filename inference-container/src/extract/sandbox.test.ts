@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '@detector/contract';
 import { makeDecoyDocx, makeXObjectBombPdf } from './hostile-fixtures.ts';
 import { ExtractSandbox } from './sandbox.ts';
-import { makePdf, makeTextPng, testConfig } from './test-fixtures.ts';
+import { makePdf, makeScreenshotPng, testConfig } from './test-fixtures.ts';
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; status: number; message: string }> {
   const err = await p.then(
@@ -38,7 +38,7 @@ describe('the extraction sandbox', () => {
   it('kills a job whose native memory passes the RSS cap', async () => {
     // The OCR models live outside V8's heap: only the resident-memory watch sees them.
     const cfg = testConfig({ EXTRACT_MAX_RSS_MB: '200', EXTRACT_TIMEOUT_MS: '30000' });
-    const r = await refusal(new ExtractSandbox(cfg).run({ bytes: await makeTextPng(['Words the models never get to read.']) }));
+    const r = await refusal(new ExtractSandbox(cfg).run({ bytes: await makeScreenshotPng(1000, 420) }));
     expect(r).toMatchObject({ code: 'extraction_too_large', status: 413 });
     expect(r.message).toMatch(/200 MB/);
   });

@@ -116,3 +116,30 @@ export async function makePngBomb(width: number, height: number): Promise<Buffer
   png.writeUInt32BE(zlib.crc32(png.subarray(12, 29)), 29);
   return png;
 }
+
+/** Seven lines of a paragraph, as a screenshot of running text would show them. */
+export const PARAGRAPH_LINES = [
+  'The committee met on Tuesday to discuss the budget for the coming',
+  'year and agreed to publish the minutes before the weekend so that',
+  'members who could not attend would still be able to read what was',
+  'decided. Several questions were raised about the cost of repairs to',
+  'the old library roof, and the treasurer promised a full estimate by',
+  'the next meeting. The chair thanked everyone for their patience and',
+  'closed the meeting shortly after nine in the evening as planned.',
+];
+
+/**
+ * A screenshot of `lines` filling a `width` x `height` picture, the font sized to fit, as the
+ * reports that found OCR slow and its word spacing lost described them (800x200, 1000x420).
+ */
+export function makeScreenshotPng(width: number, height: number, lines = PARAGRAPH_LINES): Promise<Buffer> {
+  const lineHeight = height / (lines.length + 0.6);
+  const fontSize = Math.floor(Math.min(lineHeight / 1.3, (width - 24) / (0.56 * Math.max(...lines.map((l) => l.length)))));
+  const texts = lines
+    .map(
+      (l, i) => `<text x="12" y="${Math.round(lineHeight * (i + 0.9))}" font-family="DejaVu Sans" font-size="${fontSize}" fill="#111">${xmlEscape(l)}</text>`,
+    )
+    .join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${texts}</svg>`;
+  return sharp(Buffer.from(svg)).png().toBuffer();
+}
