@@ -17,6 +17,8 @@ export interface Charge {
   id: string;
   rules: LimitRule[];
   onRedisError: 'open' | 'closed';
+  /** A limit shared with other callers: its refusal is the caller's answer, but the RateLimit headers stay those of the caller's own limits. */
+  shared?: boolean;
 }
 
 /**
@@ -64,6 +66,7 @@ async function settle(c: Context<AppEnv>, charge: Charge, outcome: LimitOutcome)
     }
     throw new ApiError('rate_limited', `rate limit of ${r.limit} ${unit} per minute exceeded`, { retryAfter });
   }
+  if (charge.shared) return;
   // Show the tightest window: the minute normally, the day once the quota nearly binds.
   setHeaders(
     c,
@@ -139,7 +142,12 @@ export const demoRateLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   // as much model time as they like from the keyed callers who pay for it.
   await chargeAndRead(
     c,
-    { id: 'all-addresses', rules: [{ name: 'demo:all:minute', tokens: s.config.DEMO_GLOBAL_PER_MINUTE, window: 'minute' }], onRedisError: 'closed' },
+    {
+      id: 'all-addresses',
+      rules: [{ name: 'demo:all:minute', tokens: s.config.DEMO_GLOBAL_PER_MINUTE, window: 'minute' }],
+      onRedisError: 'closed',
+      shared: true,
+    },
     [],
   );
   await next();
