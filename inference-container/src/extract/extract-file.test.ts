@@ -28,6 +28,18 @@ describe('text formats', () => {
     expect(r).toEqual({ text: 'First line of text.\n\nSecond paragraph.', media_type: 'text/plain', method: 'plain', chars: 38, warnings: [] });
   });
 
+  it('reads a text file that mentions the PDF header as text, not as a damaged PDF', async () => {
+    const note = 'A PDF file starts with the bytes %PDF-1.7 and ends with %%EOF; this note explains the layout.';
+    const r = await run(text(note, 'notes.txt'));
+    expect(r).toMatchObject({ method: 'plain', text: note });
+  });
+
+  it('still reads a PDF whose header follows a binary prefix', async () => {
+    const pdf = await makePdf(['A page of text after a prefix.']);
+    const r = await run({ bytes: Buffer.concat([Buffer.from([0, 1, 2, 3, 0xff, 0xfe]), pdf]), filename: 'doc.pdf' });
+    expect(r.method).toBe('pdf');
+  });
+
   it('reads UTF-16 text that starts with a byte-order mark', async () => {
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Grüße aus Köln.', 'utf16le')]);
     expect((await run({ bytes, filename: 'a.txt' })).text).toBe('Grüße aus Köln.');

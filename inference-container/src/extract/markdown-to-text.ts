@@ -31,8 +31,9 @@ export function markdownToText(md: string): MarkdownText {
     }
     // Reference-style link definitions ([id]: https://...) are addresses, not text.
     if (/^\s{0,3}\[[^\]]+\]:\s/.test(line)) continue;
-    // Table separator rows (| --- | :---: |) carry no text.
-    if (/^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line)) continue;
+    // Table separator rows (| --- | :---: |) carry no text. Tested on the trimmed line: two runs of
+    // optional spaces side by side at the start made a long line of spaces cost quadratic time.
+    if (/^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$/.test(line.trim())) continue;
     if (/^\s{0,3}([-*_])(\s*\1){2,}\s*$/.test(line)) {
       out.push('');
       continue;

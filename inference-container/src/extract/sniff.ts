@@ -23,10 +23,20 @@ const OTHER: Array<{ sig: number[]; at?: number; mediaType: string; name: string
   { sig: ascii('MZ'), mediaType: 'application/x-msdownload', name: 'an executable' },
 ];
 
-export function sniff(bytes: Uint8Array): Sniffed {
-  // PDF readers accept the header anywhere in the first 1 KiB.
+/**
+ * PDF readers accept the `%PDF-n.n` header anywhere in the first 1 KiB, after a binary prefix (a
+ * MacBinary or mail header). A text that merely mentions `%PDF-` is prose before it, so the header
+ * counts only at the start or after bytes with no two words of text in them.
+ */
+function isPdf(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.subarray(0, 1024)).toString('latin1');
-  if (head.includes('%PDF-')) return { kind: 'pdf', mediaType: 'application/pdf' };
+  const at = head.search(/%PDF-\d\.\d/);
+  if (at < 0) return false;
+  return at === 0 || !/[A-Za-z]{2,}[ \t]+[A-Za-z]{2,}/.test(head.slice(0, at));
+}
+
+export function sniff(bytes: Uint8Array): Sniffed {
+  if (isPdf(bytes)) return { kind: 'pdf', mediaType: 'application/pdf' };
   if (startsWith(bytes, [0x50, 0x4b, 0x03, 0x04]) || startsWith(bytes, [0x50, 0x4b, 0x05, 0x06])) {
     return { kind: 'zip', mediaType: 'application/zip' };
   }
