@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '@detector/contract';
 import { makeDecoyDocx, makeXObjectBombPdf } from './hostile-fixtures.ts';
@@ -19,6 +20,30 @@ describe('the extraction sandbox', () => {
     const sandbox = new ExtractSandbox(testConfig());
     expect(await sandbox.run({ bytes: await makePdf(['Read somewhere else.']) })).toMatchObject({ text: 'Read somewhere else.', method: 'pdf', pages: 1 });
     expect(await refusal(sandbox.run({ bytes: Buffer.from(' \n '), filename: 'blank.txt' }))).toMatchObject({ code: 'no_text_found', status: 422 });
+  });
+
+  it('gives extraction processes none of the service secrets, at a lower priority', async () => {
+    process.env.INFERENCE_TOKEN = 'sandbox-test-secret-token';
+    try {
+      const sandbox = new ExtractSandbox(testConfig());
+      expect((await sandbox.run({ bytes: Buffer.from('Some plain text to read.'), filename: 'a.txt' })).method).toBe('plain');
+      // The spare process started for the next upload is a child of this one: read what it was given.
+      const children = fs
+        .readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .map((pid) => ({ pid, stat: fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [] }))
+        .filter((p) => p.stat[1] === String(process.pid) && fs.readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('sandbox-child'));
+      expect(children.length).toBeGreaterThan(0);
+      for (const child of children) {
+        const env = fs.readFileSync(`/proc/${child.pid}/environ`, 'utf8');
+        expect(env).not.toContain('sandbox-test-secret-token');
+        expect(env).toContain('PATH=');
+        // Field 19 of /proc/<pid>/stat is the nice value; index 16 once the pid and name are cut.
+        expect(Number(child.stat[16])).toBeGreaterThan(0);
+      }
+    } finally {
+      delete process.env.INFERENCE_TOKEN;
+    }
   });
 
   it('kills a job at its deadline and answers extraction_timeout', async () => {

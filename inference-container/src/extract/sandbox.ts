@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,18 @@ const CHILD = fileURLToPath(new URL(COMPILED ? './sandbox-child.js' : './sandbox
 const LOADER = COMPILED ? [] : ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
 // A parser can allocate quickly; the cap may be overshot by what it gains in one interval.
 const RSS_POLL_MS = 50;
+/**
+ * The only variables an extraction process sees. It parses what strangers upload, so it gets no
+ * secret the service holds (INFERENCE_TOKEN, bucket keys, the pepper): what the parsers cannot read
+ * they cannot leak. Settings reach it with the job, not through the environment.
+ */
+const CHILD_ENV = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LC_ALL', 'TZ', 'NODE_ENV', 'MALLOC_ARENA_MAX'] as const;
+/** Extraction runs below the model service's priority: a slow parser must not take the cores detection needs. */
+const CHILD_NICE = 10;
+
+export function childEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(CHILD_ENV.filter((k) => env[k] !== undefined).map((k) => [k, env[k]]));
+}
 const STDERR_TAIL_BYTES = 4096;
 
 /** Resident memory in MB from /proc; 0 where there is no /proc, leaving only the heap cap. */
@@ -123,7 +136,13 @@ export class ExtractSandbox {
       execArgv: [...LOADER, `--max-old-space-size=${this.cfg.EXTRACT_MAX_HEAP_MB}`],
       serialization: 'advanced', // the upload's bytes cross as bytes, not as JSON
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      env: childEnv(process.env),
     });
+    try {
+      if (proc.pid !== undefined) os.setPriority(proc.pid, CHILD_NICE);
+    } catch {
+      // Without the right to lower a process's priority (some platforms), it runs at the service's own.
+    }
     let tail = '';
     proc.stderr!.on('data', (d: Buffer) => {
       tail = (tail + d.toString('utf8')).slice(-STDERR_TAIL_BYTES);
