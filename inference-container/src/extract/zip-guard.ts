@@ -39,12 +39,16 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
   if (declaredEntries === 0xffff || cdOffset === 0xffffffff) throw tooBig('ZIP64 archives are not accepted');
   if (declaredEntries > limits.maxEntries) throw tooBig(`${declaredEntries} entries (limit ${limits.maxEntries})`);
   if (cdOffset + cdSize > eocd) throw unreadable('the central directory lies outside the file');
+  // Readers that find the directory relative to the end record (JSZip does) would read other
+  // bytes than the offset names when there is a gap; refuse rather than check one and parse another.
+  if (cdOffset + cdSize !== eocd) throw unreadable('bytes lie between the central directory and its end record');
 
   const entries: ZipEntryInfo[] = [];
   let declaredTotal = 0;
   let actualTotal = 0;
   let xmlTotal = 0;
   const rels = new Map<string, string>();
+  const spans: Span[] = [];
   const tooXml = () => tooBig(`its XML parts unpack to more than ${limits.maxXmlBytes} bytes`);
   let p = cdOffset;
   while (p < cdOffset + cdSize) {
@@ -74,6 +78,17 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
     }
 
     if (localOffset + 30 > buf.length || buf.readUInt32LE(localOffset) !== LOCAL) throw unreadable('a missing local header');
+    // A reader may trust either copy of an entry's header; both must say the same.
+    const localName = buf.toString('utf8', localOffset + 30, localOffset + 30 + buf.readUInt16LE(localOffset + 26));
+    const localFlags = buf.readUInt16LE(localOffset + 6);
+    const sizesInDescriptor = (localFlags & 8) !== 0;
+    if (
+      localName !== name ||
+      buf.readUInt16LE(localOffset + 8) !== method ||
+      (!sizesInDescriptor && (buf.readUInt32LE(localOffset + 18) !== compressedSize || buf.readUInt32LE(localOffset + 22) !== size))
+    ) {
+      throw unreadable(`the local header of entry ${JSON.stringify(name.slice(0, 100))} disagrees with the central directory`);
+    }
     const dataStart = localOffset + 30 + buf.readUInt16LE(localOffset + 26) + buf.readUInt16LE(localOffset + 28);
     if (dataStart + compressedSize > buf.length) throw unreadable('an entry runs past the end of the file');
     const data = buf.subarray(dataStart, dataStart + compressedSize);
@@ -82,7 +97,9 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
     if (actualTotal > limits.maxUnzippedBytes) throw tooBig(`it unpacks to more than ${limits.maxUnzippedBytes} bytes`);
     if (/\.rels$/i.test(name)) rels.set(name, out.toString('utf8'));
     entries.push({ name, compressedSize, size });
+    spans.push({ start: localOffset, end: dataStart + compressedSize, descriptor: sizesInDescriptor });
   }
+  checkLocalEntries(buf, spans, cdOffset);
 
   // The parser follows relationships, not names: a part the package points it at is parsed as XML
   // whatever it is called, so it counts against the XML limit too.
@@ -90,6 +107,30 @@ export function checkZip(buf: Buffer, limits: ZipLimits): ZipEntryInfo[] {
   const parsedTotal = entries.reduce((n, e) => n + (parsed.has(e.name) ? e.size : 0), 0);
   if (parsedTotal > limits.maxXmlBytes) throw tooXml();
   return entries;
+}
+
+/**
+ * The entries the central directory lists must be the archive's only contents, laid end to end
+ * from the start: a local entry it does not list, or two that overlap, is what a reader walking the
+ * local headers would see and this check would not.
+ */
+interface Span {
+  start: number;
+  end: number;
+  /** The entry's sizes follow its data (flag bit 3). */
+  descriptor: boolean;
+}
+
+function checkLocalEntries(buf: Buffer, spans: Span[], cdOffset: number): void {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  let at = 0;
+  for (const span of sorted) {
+    if (span.start !== at) throw unreadable('its entries do not follow one another as the central directory lists them');
+    at = span.end;
+    // The data descriptor, with or without its optional signature.
+    if (span.descriptor) at += at + 4 <= buf.length && buf.readUInt32LE(at) === 0x08074b50 ? 16 : 12;
+  }
+  if (at !== cdOffset) throw unreadable('it holds data the central directory does not list');
 }
 
 // Relationships to parts the parser keeps as bytes or never opens; any other target may be parsed.
