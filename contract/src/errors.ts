@@ -22,6 +22,8 @@ export const ERROR_STATUS = {
   /** The extraction process died without reaching a limit, e.g. a native library crashed on the file. */
   extraction_failed: 422,
   too_many_pages: 413,
+  /** A multipart body with more parts, or larger part headers, than an upload needs. */
+  too_many_parts: 413,
   image_too_large: 413,
   archive_too_large: 413,
   /** Reading the file took the extraction process past its memory cap. */

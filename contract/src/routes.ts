@@ -79,6 +79,7 @@ const EXTRACTION: ErrorCode[] = [
   'extraction_timeout',
   'extraction_failed',
   'too_many_pages',
+  'too_many_parts',
   'image_too_large',
   'archive_too_large',
   'extraction_too_large',

@@ -9,6 +9,10 @@ const extractConfigFields = z.object({
   /** Largest upload accepted, in bytes. */
   EXTRACT_MAX_BYTES: int(10 * 1024 * 1024, 1024),
   /** Longest extracted text returned, in characters; longer documents are refused, not cut. */
+  /** Parts of one multipart upload (the file, its name, a few extras); counted before any is parsed. */
+  EXTRACT_MAX_PARTS: int(8, 1),
+  /** Bytes of one part's headers; a real part's are a few hundred. */
+  EXTRACT_MAX_PART_HEADER_BYTES: int(4096, 256),
   EXTRACT_MAX_CHARS: int(500_000, 1),
   EXTRACT_MAX_PDF_PAGES: int(200, 1),
   /** Sum of a .docx archive's uncompressed entries, declared and actual. */

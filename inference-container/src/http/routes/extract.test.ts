@@ -68,6 +68,22 @@ describe('POST /v1/extract', () => {
     expect((await res.json()).error.code).toBe('payload_too_large');
   });
 
+  it('refuses a body of thousands of fields with 413 too_many_parts before parsing it', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['hello']), 'a.txt');
+    for (let i = 0; i < 29_000; i++) form.append(`f${i}`, 'x');
+    const res = (await app.request('/v1/extract', { method: 'POST', body: form })) as JsonResponse;
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('too_many_parts');
+  });
+
+  it('refuses a part whose headers are oversized with 413 too_many_parts', async () => {
+    const body = `--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\nX-Pad: ${'a'.repeat(10_000)}\r\n\r\nhello\r\n--xyz--\r\n`;
+    const res = (await app.request('/v1/extract', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xyz' }, body })) as JsonResponse;
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe('too_many_parts');
+  });
+
   it('answers 422 no_text_found with the stable error shape', async () => {
     const res = await upload({ file: new Blob(['   \n  ']) }, 'empty.txt');
     expect(res.status).toBe(422);
