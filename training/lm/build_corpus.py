@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Builds the language-model pack's training corpus from offline sources.
 
-Two steps, run by training/lm/build_corpus.sh:
+Two steps, with tokenize-corpus.ts between them (docs/lm-pack.md has the commands):
 
   extract  reads the sources (git snapshots of public repositories, npm packages), cleans them
            to prose, removes duplicate paragraphs and writes build/docs.jsonl: one document a
