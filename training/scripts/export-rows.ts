@@ -14,7 +14,7 @@ import { LOGPROB_STATS, STYLE_STATS, TEXT_STATS, type FeatureSpec } from '@detec
 import { featurize } from '../src/featurize.ts';
 import { readJsonl, type Example } from '../src/dataset.ts';
 import { REPO_ROOT, parseArgs, startOfflineService } from '../src/cli-support.ts';
-import { loadSources } from '../src/sources.ts';
+import { trainingSources } from '../src/sources.ts';
 
 const args = parseArgs(process.argv.slice(2), { out: 'string', data: 'list', cap: 'string' });
 const out = (args.out as string | undefined) ?? path.join(REPO_ROOT, '.cache', 'rows');
@@ -33,14 +33,7 @@ const spec: FeatureSpec = {
 const sets: Array<{ name: string; examples: () => Promise<Array<Example & { unit?: string }>> }> = [
   {
     name: 'sources',
-    examples: () =>
-      loadSources({
-        v1Train: path.join(shared, 'detect-v1', 'train.jsonl'),
-        v2Dir: path.join(shared, 'detect-v2', 'sources'),
-        v3Dir: path.join(shared, 'detect-v3', 'sources'),
-        capPerCell: Number(args.cap ?? 700),
-        extraHuman: 1200,
-      }),
+    examples: () => trainingSources(shared, Number(args.cap ?? 700)),
   },
   ...((args.data as string[] | undefined) ?? []).map((f) => ({ name: path.basename(f, '.jsonl'), examples: () => readJsonl(f) })),
 ];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { featurize } from '../src/featurize.ts';
 import { readJsonl, type Example } from '../src/dataset.ts';
 import { REPO_ROOT, parseArgs, startOfflineService } from '../src/cli-support.ts';
-import { loadSources } from '../src/sources.ts';
+import { trainingSources } from '../src/sources.ts';
 
 const args = parseArgs(process.argv.slice(2), { data: 'list', sources: 'boolean', cap: 'string' });
 const files = (args.data as string[] | undefined) ?? [];
@@ -17,14 +17,7 @@ const sets: Array<{ label: string; examples: () => Promise<Example[]> }> = [];
 if (args.sources)
   sets.push({
     label: 'sources',
-    examples: () =>
-      loadSources({
-        v1Train: path.join(shared, 'detect-v1', 'train.jsonl'),
-        v2Dir: path.join(shared, 'detect-v2', 'sources'),
-        v3Dir: path.join(shared, 'detect-v3', 'sources'),
-        capPerCell: Number(args.cap ?? 700),
-        extraHuman: 1200,
-      }),
+    examples: () => trainingSources(shared, Number(args.cap ?? 700)),
   });
 for (const file of files) sets.push({ label: file.split('/').pop()!, examples: () => readJsonl(file) });
 const { service, cache } = await startOfflineService();

@@ -72,3 +72,17 @@ export async function loadSources(opts: SourceOptions): Promise<SourcedExample[]
   }
   return out;
 }
+
+/** Where `pnpm train` reads its sources by default: the shared data beside the checkout. */
+export function defaultSourcePaths(sharedData: string): Required<Pick<SourceOptions, 'v1Train' | 'v2Dir' | 'v3Dir'>> {
+  return {
+    v1Train: path.join(sharedData, 'detect-v1', 'train.jsonl'),
+    v2Dir: path.join(sharedData, 'detect-v2', 'sources'),
+    v3Dir: path.join(sharedData, 'detect-v3', 'sources'),
+  };
+}
+
+/** Every training source as `pnpm train` loads it, at `capPerCell` texts per (source, label). */
+export function trainingSources(sharedData: string, capPerCell: number): Promise<SourcedExample[]> {
+  return loadSources({ ...defaultSourcePaths(sharedData), capPerCell, extraHuman: 1200 });
+}
