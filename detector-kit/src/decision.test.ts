@@ -103,6 +103,12 @@ describe('the decision rule', () => {
     expect(operatingLevel(d, { profile: 'strict', maxFpr: 0.03 })).toMatchObject({ level: 0.95, met: true });
     expect(operatingLevel(d, { profile: 'balanced', maxFpr: 0.2 }).level).toBe(0.8);
     expect(operatingLevel(d, { profile: 'strict', maxFpr: 0.001 })).toMatchObject({ level: 0.99, met: false });
+    // The level is picked by the rate of the text's own length band: short texts (band rates
+    // twice the overall) need a stricter level for the same request, and never exceed it.
+    const short = decideText(d, at(0, 100), { profile: 'strict', maxFpr: 0.1 });
+    expect(short.level).toBe(0.95);
+    expect(short.fpr).toBeLessThanOrEqual(0.1);
+    expect(decideText(d, at(0, 300), { profile: 'strict', maxFpr: 0.1 }).level).toBe(0.8);
     // A looser rate flags more: the same text is ai at 10% and not at 1%.
     expect(decideText(d, at(0.85), { profile: 'strict', maxFpr: 0.2 }).label).toBe('ai');
     expect(decideText(d, at(0.85), { profile: 'strict', maxFpr: 0.01 }).label).toBe('uncertain');

@@ -36,13 +36,16 @@ export interface TextDecision {
   toProbability: (score: number) => number;
 }
 
-/** The operating point for a request: the profile's level, or the most powerful level whose measured rate is within `maxFpr`. */
-export function operatingLevel(d: Detector, opts: DecideOptions): { level: number; point: OperatingPoint | null; met: boolean } {
+/**
+ * The operating point for a request: the profile's level, or the most powerful level whose rate,
+ * as measured for texts of this length (`tokens`, where given), is within `maxFpr`.
+ */
+export function operatingLevel(d: Detector, opts: DecideOptions, tokens?: number): { level: number; point: OperatingPoint | null; met: boolean } {
   const cal = d.local_calibration;
   if (!cal) return { level: 0, point: null, met: opts.maxFpr === undefined };
   const points = cal.operating_points;
   if (opts.maxFpr !== undefined && points.length > 0) {
-    const ok = points.find((p) => p.fpr <= opts.maxFpr!);
+    const ok = points.find((p) => pointFpr(p, tokens) <= opts.maxFpr!);
     if (ok) return { level: ok.level, point: ok, met: true };
     const last = points[points.length - 1]!;
     return { level: last.level, point: last, met: false };
@@ -58,11 +61,15 @@ function bandOf<T extends { min_tokens: number; max_tokens: number | null }>(ban
 /** Bands with too few texts to measure a rate fall back to the point's overall rate. */
 const MIN_BAND_TEXTS = 100;
 
+/** A point's rate for texts of this length: its band's where enough texts were measured, else the overall one. */
+function pointFpr(point: OperatingPoint, tokens: number | undefined): number {
+  const band = tokens === undefined ? null : bandOf(point.bands, tokens);
+  return band && band.fpr !== null && band.human >= MIN_BAND_TEXTS ? band.fpr : point.fpr;
+}
+
 function statedFpr(d: Detector, opts: DecideOptions, point: OperatingPoint | null, tokens: number): { fpr: number; band: LengthBandRates | null } {
   if (!point) return { fpr: d.thresholds[opts.profile].fpr, band: null };
-  const band = bandOf(point.bands, tokens);
-  if (band && band.fpr !== null && band.human >= MIN_BAND_TEXTS) return { fpr: band.fpr, band };
-  return { fpr: point.fpr, band };
+  return { fpr: pointFpr(point, tokens), band: bandOf(point.bands, tokens) };
 }
 
 function statedMissRate(cal: LocalCalibration | undefined, tokens: number): number | null {
@@ -88,7 +95,7 @@ export interface DecisionInputs {
 
 export function decideText(d: Detector, x: DecisionInputs, opts: DecideOptions): TextDecision {
   const cal = d.local_calibration;
-  const { level, point, met } = operatingLevel(d, opts);
+  const { level, point, met } = operatingLevel(d, opts, x.tokens);
   let threshold: number, balanced: number, humanThreshold: number | null, ood: boolean;
   if (cal) {
     const n = neighbourhood(cal, x.stats);

@@ -61,7 +61,7 @@ export function sourceReport(d: Detector, s: SourceSummary, results: UnitResult[
     '',
     '## The operating curve (what `max_fpr` picks from)',
     '',
-    'Each level of the per-text thresholds, measured leave-one-source-out: mean FPR over human sources, its 90th percentile over them, mean TPR over sources with machine text. A request with `max_fpr` gets the weakest level whose mean FPR is within it.',
+    'Each level of the per-text thresholds, measured leave-one-source-out: mean FPR over human sources, its 90th percentile over them, mean TPR over sources with machine text. A request with `max_fpr` gets the weakest level whose FPR for its length band (the mean where the band has too few texts) is within it.',
     '',
     '| level | mean FPR | FPR, 90th percentile of sources | mean TPR |',
     '|---|---|---|---|',
